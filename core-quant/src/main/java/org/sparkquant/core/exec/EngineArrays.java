@@ -1,0 +1,64 @@
+package org.sparkquant.core.exec;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.sparkquant.core.graph.DataType;
+import org.sparkquant.core.graph.Tensor;
+
+/** Conversions between IR tensors and engine arrays, and between IR and engine element types. */
+public final class EngineArrays {
+  private EngineArrays() {}
+
+  /** The engine type for an IR type; throws for types the engine cannot compute in. */
+  public static ai.djl.ndarray.types.DataType toEngine(DataType t) {
+    return switch (t) {
+      case FLOAT -> ai.djl.ndarray.types.DataType.FLOAT32;
+      case DOUBLE -> ai.djl.ndarray.types.DataType.FLOAT64;
+      case FLOAT16 -> ai.djl.ndarray.types.DataType.FLOAT16;
+      case BFLOAT16 -> ai.djl.ndarray.types.DataType.BFLOAT16;
+      case INT8 -> ai.djl.ndarray.types.DataType.INT8;
+      case UINT8 -> ai.djl.ndarray.types.DataType.UINT8;
+      case INT16 -> ai.djl.ndarray.types.DataType.INT16;
+      case INT32 -> ai.djl.ndarray.types.DataType.INT32;
+      case INT64 -> ai.djl.ndarray.types.DataType.INT64;
+      case BOOL -> ai.djl.ndarray.types.DataType.BOOLEAN;
+      default -> throw new IllegalArgumentException("element type " + t + " cannot be computed in by the engine");
+    };
+  }
+
+  /** The IR type for an engine type. */
+  public static DataType fromEngine(ai.djl.ndarray.types.DataType t) {
+    return switch (t) {
+      case FLOAT32 -> DataType.FLOAT;
+      case FLOAT64 -> DataType.DOUBLE;
+      case FLOAT16 -> DataType.FLOAT16;
+      case BFLOAT16 -> DataType.BFLOAT16;
+      case INT8 -> DataType.INT8;
+      case UINT8 -> DataType.UINT8;
+      case INT16 -> DataType.INT16;
+      case INT32 -> DataType.INT32;
+      case INT64 -> DataType.INT64;
+      case BOOLEAN -> DataType.BOOL;
+      default -> throw new IllegalArgumentException("engine type " + t + " has no IR equivalent");
+    };
+  }
+
+  /** Copies a tensor into a new array owned by {@code manager}. */
+  public static NDArray toArray(NDManager manager, Tensor t) {
+    ByteBuffer data = t.data();
+    ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+    direct.put(data).flip();
+    return manager.create(direct, new Shape(t.shape()), toEngine(t.dataType()));
+  }
+
+  /** Copies an array into a heap tensor. */
+  public static Tensor toTensor(NDArray a) {
+    ByteBuffer b = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer copy = ByteBuffer.allocate(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    copy.put(b).flip();
+    return new Tensor(fromEngine(a.getDataType()), a.getShape().getShape(), copy);
+  }
+}

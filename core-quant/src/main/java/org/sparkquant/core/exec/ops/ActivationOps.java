@@ -1,0 +1,101 @@
+package org.sparkquant.core.exec.ops;
+
+import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.graph.Attribute.Kind.FLOAT;
+import static org.sparkquant.core.graph.Attribute.Kind.INT;
+import static org.sparkquant.core.graph.Attribute.Kind.STRING;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpRegistry;
+
+/** Activations and (log-)softmax. */
+public final class ActivationOps {
+  private ActivationOps() {}
+
+  public static void register(OpRegistry r) {
+    r.register("Relu", (ctx, in) -> one(in[0].getNDArrayInternal().relu()));
+    r.register("Sigmoid", (ctx, in) -> one(in[0].getNDArrayInternal().sigmoid()));
+    r.register("Tanh", (ctx, in) -> one(in[0].tanh()));
+    r.register("Erf", (ctx, in) -> one(in[0].erf()));
+    r.register(
+        "LeakyRelu",
+        (ctx, in) -> {
+          float alpha = ctx.attrFloat("alpha", 0.01f);
+          return one(in[0].maximum(0f).add(in[0].minimum(0f).mul(alpha)));
+        },
+        "alpha", FLOAT);
+    r.register("PRelu", (ctx, in) -> one(in[0].maximum(0f).add(in[0].minimum(0f).mul(in[1]))));
+    r.register(
+        "Elu",
+        (ctx, in) -> {
+          float alpha = ctx.attrFloat("alpha", 1f);
+          return one(in[0].maximum(0f).add(in[0].minimum(0f).exp().sub(1f).mul(alpha)));
+        },
+        "alpha", FLOAT);
+    r.register("Softplus", (ctx, in) -> one(in[0].exp().add(1f).log()));
+    r.register(
+        "HardSigmoid",
+        (ctx, in) -> one(hardSigmoid(in[0], ctx.attrFloat("alpha", 0.2f), ctx.attrFloat("beta", 0.5f))),
+        "alpha", FLOAT, "beta", FLOAT);
+    r.register("HardSwish", (ctx, in) -> one(in[0].mul(hardSigmoid(in[0], 1f / 6f, 0.5f))));
+    r.register(
+        "Gelu",
+        (ctx, in) -> {
+          String approximate = ctx.attrString("approximate", "none");
+          NDArray x = in[0];
+          if (approximate.equals("tanh")) {
+            NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+            return one(x.mul(0.5f).mul(inner.tanh().add(1f)));
+          }
+          return one(x.mul(0.5f).mul(x.mul((float) (1 / Math.sqrt(2))).erf().add(1f)));
+        },
+        "approximate", STRING);
+    r.register("Clip", ActivationOps::clip, "min", FLOAT, "max", FLOAT);
+    r.register("Softmax", (ctx, in) -> one(softmax(ctx, in[0], false)), "axis", INT);
+    r.register("LogSoftmax", (ctx, in) -> one(softmax(ctx, in[0], true)), "axis", INT);
+  }
+
+  private static NDArray hardSigmoid(NDArray x, float alpha, float beta) {
+    return x.mul(alpha).add(beta).clip(0f, 1f);
+  }
+
+  /** Bounds come from attributes before opset 11 and from optional inputs after. */
+  private static NDArray[] clip(KernelContext ctx, NDArray[] in) {
+    NDArray x = in[0];
+    Number lo;
+    Number hi;
+    if (ctx.opset() < 11) {
+      lo = ctx.attrFloat("min", Float.NEGATIVE_INFINITY);
+      hi = ctx.attrFloat("max", Float.POSITIVE_INFINITY);
+    } else {
+      lo = in.length > 1 && in[1] != null ? (Number) ctx.scalar(in[1]) : Float.NEGATIVE_INFINITY;
+      hi = in.length > 2 && in[2] != null ? (Number) ctx.scalar(in[2]) : Float.POSITIVE_INFINITY;
+    }
+    if (!x.getDataType().isFloating()) {
+      lo = Math.max(lo.doubleValue(), -9.2e18);
+      hi = Math.min(hi.doubleValue(), 9.2e18);
+    }
+    return one(x.clip(lo, hi));
+  }
+
+  /**
+   * Opset 13 and later normalise along one axis (default -1); earlier versions flatten to 2-D at {@code axis}
+   * (default 1) and normalise each row.
+   */
+  private static NDArray softmax(KernelContext ctx, NDArray x, boolean log) {
+    int rank = x.getShape().dimension();
+    if (ctx.opset() >= 13) {
+      int axis = Arrays2.axis(ctx, ctx.attrLong("axis", -1), rank);
+      return log ? x.logSoftmax(axis) : x.softmax(axis);
+    }
+    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", 1), Math.max(rank, 1));
+    if (axis == rank - 1) {
+      return log ? x.logSoftmax(axis) : x.softmax(axis);
+    }
+    Shape shape = x.getShape();
+    NDArray flat = x.reshape(shape.slice(0, axis).size(), shape.slice(axis).size());
+    return (log ? flat.logSoftmax(1) : flat.softmax(1)).reshape(shape);
+  }
+}

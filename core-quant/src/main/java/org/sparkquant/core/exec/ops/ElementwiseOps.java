@@ -1,0 +1,94 @@
+package org.sparkquant.core.exec.ops;
+
+import static org.sparkquant.core.exec.ops.Arrays2.one;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+import java.util.function.BinaryOperator;
+import java.util.function.UnaryOperator;
+import org.sparkquant.core.exec.OpRegistry;
+
+/** Elementwise arithmetic, comparison and logic with numpy broadcasting. */
+public final class ElementwiseOps {
+  private ElementwiseOps() {}
+
+  public static void register(OpRegistry r) {
+    binary(r, "Add", NDArray::add);
+    binary(r, "Sub", NDArray::sub);
+    binary(r, "Mul", NDArray::mul);
+    binary(r, "Div", ElementwiseOps::divide);
+    binary(r, "Pow", ElementwiseOps::power);
+    binary(r, "Equal", NDArray::eq);
+    binary(r, "Less", NDArray::lt);
+    binary(r, "LessOrEqual", NDArray::lte);
+    binary(r, "Greater", NDArray::gt);
+    binary(r, "GreaterOrEqual", NDArray::gte);
+    binary(r, "And", NDArray::logicalAnd);
+    binary(r, "Or", NDArray::logicalOr);
+    binary(r, "Xor", NDArray::logicalXor);
+    variadic(r, "Max", NDArrays::maximum);
+    variadic(r, "Min", NDArrays::minimum);
+    variadic(r, "Sum", NDArray::add);
+    r.register(
+        "Mean",
+        (ctx, in) -> {
+          NDArray acc = in[0];
+          for (int i = 1; i < in.length; i++) {
+            acc = acc.add(in[i]);
+          }
+          return one(acc.div(in.length));
+        });
+    unary(r, "Not", NDArray::logicalNot);
+    unary(r, "Abs", NDArray::abs);
+    unary(r, "Neg", NDArray::neg);
+    unary(r, "Sqrt", NDArray::sqrt);
+    unary(r, "Exp", NDArray::exp);
+    unary(r, "Log", NDArray::log);
+    unary(r, "Reciprocal", a -> a.getDataType().isFloating() ? a.pow(-1) : a.toType(DataType.FLOAT32, false).pow(-1));
+    unary(r, "Floor", NDArray::floor);
+    unary(r, "Ceil", NDArray::ceil);
+    unary(r, "Round", NDArray::round);
+    unary(r, "Sign", NDArray::sign);
+    unary(r, "Sin", NDArray::sin);
+    unary(r, "Cos", NDArray::cos);
+    unary(r, "IsNaN", NDArray::isNaN);
+    unary(r, "IsInf", NDArray::isInfinite);
+    r.register("Where", (ctx, in) -> one(NDArrays.where(in[0], in[1], in[2])));
+  }
+
+  /** Integer division truncates toward zero, as in ONNX Runtime; floats divide normally. */
+  private static NDArray divide(NDArray a, NDArray b) {
+    if (a.getDataType().isFloating()) {
+      return a.div(b);
+    }
+    DataType t = a.getDataType();
+    return a.toType(DataType.FLOAT64, false).div(b.toType(DataType.FLOAT64, false)).toType(t, false);
+  }
+
+  /** The result has the base's type, as ONNX requires. */
+  private static NDArray power(NDArray a, NDArray b) {
+    NDArray y = a.pow(b.getDataType() == a.getDataType() ? b : b.toType(a.getDataType(), false));
+    return y.getDataType() == a.getDataType() ? y : y.toType(a.getDataType(), false);
+  }
+
+  private static void binary(OpRegistry r, String op, BinaryOperator<NDArray> f) {
+    r.register(op, (ctx, in) -> one(f.apply(in[0], in[1])));
+  }
+
+  private static void variadic(OpRegistry r, String op, BinaryOperator<NDArray> f) {
+    r.register(
+        op,
+        (ctx, in) -> {
+          NDArray acc = in[0];
+          for (int i = 1; i < in.length; i++) {
+            acc = f.apply(acc, in[i]);
+          }
+          return one(in.length == 1 ? acc.duplicate() : acc);
+        });
+  }
+
+  private static void unary(OpRegistry r, String op, UnaryOperator<NDArray> f) {
+    r.register(op, (ctx, in) -> one(f.apply(in[0])));
+  }
+}

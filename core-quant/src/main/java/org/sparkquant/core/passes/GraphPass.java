@@ -1,0 +1,9 @@
+package org.sparkquant.core.passes;
+
+import org.sparkquant.core.graph.Graph;
+
+/** A transformation that derives a new graph; graphs are immutable, so passes compose freely. */
+@FunctionalInterface
+public interface GraphPass {
+  Graph apply(Graph graph);
+}
