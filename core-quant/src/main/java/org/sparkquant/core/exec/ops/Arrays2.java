@@ -41,6 +41,24 @@ final class Arrays2 {
     return take(x, axis, ctx.manager().create(positions));
   }
 
+  /**
+   * Applies a single-axis reduction (that keeps the axis) over several axes, one axis at a time, since the engine
+   * reduces multiple axes only without keeping them.
+   */
+  static NDArray reduceKeep(NDArray x, int[] axes, java.util.function.BiFunction<NDArray, Integer, NDArray> f) {
+    int[] sorted = axes.clone();
+    java.util.Arrays.sort(sorted);
+    NDArray y = x;
+    for (int i = sorted.length - 1; i >= 0; i--) {
+      y = f.apply(y, sorted[i]);
+    }
+    return y;
+  }
+
+  static NDArray meanKeep(NDArray x, int[] axes) {
+    return reduceKeep(x, axes, (a, axis) -> a.mean(new int[] {axis}, true));
+  }
+
   static boolean isInteger(NDArray a) {
     DataType t = a.getDataType();
     return t.isInteger() || t == DataType.BOOLEAN;

@@ -53,6 +53,57 @@ public final class ConvOps {
   }
 
   /**
+   * Transposed convolution as a stride-1 convolution of the zero-stuffed input with the flipped, transposed kernel,
+   * padded by {@code (k-1)·d} on each side (plus {@code output_padding} at the end).
+   */
+  private static NDArray transposedConv(
+      NDArray x, NDArray w, NDArray b, long[] strides, long[] dilations, long[] outPadding, int group) {
+    int n = strides.length;
+    long[] ws = w.getShape().getShape();
+    NDArray up = x;
+    for (int i = 0; i < n; i++) {
+      int axis = i + 2;
+      if (strides[i] > 1) {
+        long[] s = up.getShape().getShape();
+        long len = s[axis];
+        NDArray col = up.expandDims(axis + 1);
+        long[] zs = col.getShape().getShape();
+        zs[axis + 1] = strides[i] - 1;
+        NDArray stuffed = col.concat(up.getManager().zeros(new Shape(zs), up.getDataType()), axis + 1);
+        long[] merged = s.clone();
+        merged[axis] = len * strides[i];
+        up = stuffed.reshape(new Shape(merged)).get(NDIndex.sliceAxis(axis, 0, (len - 1) * strides[i] + 1));
+      }
+    }
+    long[] pads = new long[2 * n];
+    long[] padding = new long[n];
+    for (int i = 0; i < n; i++) {
+      pads[i] = (ws[i + 2] - 1) * dilations[i];
+      pads[i + n] = pads[i] + outPadding[i];
+      padding[i] = pads[i];
+    }
+    boolean asymmetric = !Arrays2.symmetric(pads);
+    if (asymmetric) {
+      up = up.pad(Arrays2.enginePads(pads), 0);
+    }
+    long[] grouped = new long[ws.length + 1];
+    grouped[0] = group;
+    grouped[1] = ws[0] / group;
+    System.arraycopy(ws, 1, grouped, 2, ws.length - 1);
+    long[] kernelShape = new long[ws.length];
+    kernelShape[0] = ws[1] * group;
+    kernelShape[1] = ws[0] / group;
+    System.arraycopy(ws, 2, kernelShape, 2, n);
+    int[] spatial = java.util.stream.IntStream.range(2, 2 + n).toArray();
+    NDArray kernel = w.reshape(new Shape(grouped)).swapAxes(1, 2).reshape(new Shape(kernelShape)).flip(spatial);
+    return up.getNDArrayInternal()
+        .convolution(
+            up, kernel, b, new Shape(Arrays2.fill(n, 1)), new Shape(asymmetric ? new long[n] : padding),
+            new Shape(dilations), group)
+        .singletonOrThrow();
+  }
+
+  /**
    * Computes the full transposed convolution, then crops {@code pads} (explicit, or derived from {@code output_shape}
    * as the ONNX specification describes), so asymmetric padding needs no special case.
    */
@@ -85,11 +136,7 @@ public final class ConvOps {
       }
     }
     int group = (int) ctx.attrLong("group", 1);
-    NDArray y =
-        x.getNDArrayInternal()
-            .deconvolution(
-                x, w, b, new Shape(strides), new Shape(new long[n]), new Shape(outPadding), new Shape(dilations), group)
-            .singletonOrThrow();
+    NDArray y = transposedConv(x, w, b, strides, dilations, outPadding, group);
     boolean cropped = false;
     NDIndex crop = new NDIndex().addAllDim().addAllDim();
     long[] ys = y.getShape().getShape();

@@ -55,8 +55,8 @@ public final class NormalizationOps {
       return one(x.getNDArrayInternal().layerNorm(x, normalized, scale, bias, eps).singletonOrThrow());
     }
     int[] axes = IntStream.range(axis, rank).toArray();
-    NDArray centered = x.sub(x.mean(axes, true));
-    NDArray var = centered.square().mean(axes, true);
+    NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
+    NDArray var = Arrays2.meanKeep(centered.square(), axes);
     NDArray y = centered.div(var.add(eps).sqrt()).mul(scale);
     return one(bias == null ? y : y.add(bias));
   }
@@ -65,8 +65,8 @@ public final class NormalizationOps {
     NDArray x = in[0];
     int[] axes = IntStream.range(2, x.getShape().dimension()).toArray();
     float eps = ctx.attrFloat("epsilon", 1e-5f);
-    NDArray centered = x.sub(x.mean(axes, true));
-    NDArray var = centered.square().mean(axes, true);
+    NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
+    NDArray var = Arrays2.meanKeep(centered.square(), axes);
     Shape perChannel = channelShape(x);
     return one(centered.div(var.add(eps).sqrt()).mul(in[1].reshape(perChannel)).add(in[2].reshape(perChannel)));
   }

@@ -22,8 +22,8 @@ public final class PoolOps {
     };
     r.register("MaxPool", (ctx, in) -> pool(ctx, in[0], true), attrs);
     r.register("AveragePool", (ctx, in) -> pool(ctx, in[0], false), attrs);
-    r.register("GlobalAveragePool", (ctx, in) -> one(in[0].mean(spatialAxes(in[0]), true)));
-    r.register("GlobalMaxPool", (ctx, in) -> one(in[0].max(spatialAxes(in[0]), true)));
+    r.register("GlobalAveragePool", (ctx, in) -> one(Arrays2.meanKeep(in[0], spatialAxes(in[0]))));
+    r.register("GlobalMaxPool", (ctx, in) -> one(Arrays2.reduceKeep(in[0], spatialAxes(in[0]), (y, i) -> y.max(new int[] {i}, true))));
   }
 
   private static int[] spatialAxes(NDArray x) {

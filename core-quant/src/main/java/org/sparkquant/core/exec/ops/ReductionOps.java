@@ -19,15 +19,15 @@ public final class ReductionOps {
   private interface Reduction extends BiFunction<NDArray, int[], NDArray> {}
 
   public static void register(OpRegistry r) {
-    reduce(r, "ReduceMean", 18, (x, a) -> x.mean(a, true));
-    reduce(r, "ReduceSum", 13, (x, a) -> x.sum(a, true));
-    reduce(r, "ReduceMax", 18, (x, a) -> x.max(a, true));
-    reduce(r, "ReduceMin", 18, (x, a) -> x.min(a, true));
-    reduce(r, "ReduceProd", 18, (x, a) -> x.prod(a, true));
-    reduce(r, "ReduceL1", 18, (x, a) -> x.abs().sum(a, true));
-    reduce(r, "ReduceL2", 18, (x, a) -> x.square().sum(a, true).sqrt());
-    reduce(r, "ReduceSumSquare", 18, (x, a) -> x.square().sum(a, true));
-    reduce(r, "ReduceLogSumExp", 18, (x, a) -> x.exp().sum(a, true).log());
+    reduce(r, "ReduceMean", 18, (x, a) -> keep(x, a, (y, i) -> y.mean(new int[] {i}, true)));
+    reduce(r, "ReduceSum", 13, (x, a) -> keep(x, a, (y, i) -> y.sum(new int[] {i}, true)));
+    reduce(r, "ReduceMax", 18, (x, a) -> keep(x, a, (y, i) -> y.max(new int[] {i}, true)));
+    reduce(r, "ReduceMin", 18, (x, a) -> keep(x, a, (y, i) -> y.min(new int[] {i}, true)));
+    reduce(r, "ReduceProd", 18, (x, a) -> keep(x, a, (y, i) -> y.prod(new int[] {i}, true)));
+    reduce(r, "ReduceL1", 18, (x, a) -> keep(x.abs(), a, (y, i) -> y.sum(new int[] {i}, true)));
+    reduce(r, "ReduceL2", 18, (x, a) -> keep(x.square(), a, (y, i) -> y.sum(new int[] {i}, true)).sqrt());
+    reduce(r, "ReduceSumSquare", 18, (x, a) -> keep(x.square(), a, (y, i) -> y.sum(new int[] {i}, true)));
+    reduce(r, "ReduceLogSumExp", 18, (x, a) -> keep(x.exp(), a, (y, i) -> y.sum(new int[] {i}, true)).log());
     r.register("ArgMax", (ctx, in) -> arg(ctx, in[0], true), "axis", INT, "keepdims", INT, "select_last_index", INT);
     r.register("ArgMin", (ctx, in) -> arg(ctx, in[0], false), "axis", INT, "keepdims", INT, "select_last_index", INT);
   }
@@ -57,6 +57,10 @@ public final class ReductionOps {
           return one(y);
         },
         "axes", INTS, "keepdims", INT, "noop_with_empty_axes", INT);
+  }
+
+  private static NDArray keep(NDArray x, int[] axes, java.util.function.BiFunction<NDArray, Integer, NDArray> f) {
+    return Arrays2.reduceKeep(x, axes, f);
   }
 
   private static NDArray[] arg(KernelContext ctx, NDArray x, boolean max) {

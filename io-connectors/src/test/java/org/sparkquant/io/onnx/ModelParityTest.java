@@ -1,0 +1,170 @@
+package org.sparkquant.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.graph.Graph;
+
+/** The executor reproduces ONNX Runtime on real models and real inputs. */
+class ModelParityTest {
+
+  static List<String> sentences() throws IOException {
+    try (InputStream in = ModelParityTest.class.getResourceAsStream("/text/parity-sentences.txt")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(s -> !s.isBlank()).toList();
+    }
+  }
+
+  /** Token ids, mask and type ids for MiniLM, padded to the longest sentence. */
+  static Map<String, OrtReference.Input> tokenize(List<String> texts) throws IOException {
+    try (HuggingFaceTokenizer tok =
+        HuggingFaceTokenizer.builder()
+            .optTokenizerPath(TestModels.path(TestModels.MINILM_TOKENIZER))
+            .optPadding(true)
+            .optTruncation(true)
+            .optMaxLength(128)
+            .build()) {
+      Encoding[] enc = tok.batchEncode(texts);
+      int len = enc[0].getIds().length;
+      long[] ids = new long[texts.size() * len];
+      long[] mask = new long[ids.length];
+      long[] types = new long[ids.length];
+      for (int i = 0; i < enc.length; i++) {
+        System.arraycopy(enc[i].getIds(), 0, ids, i * len, len);
+        System.arraycopy(enc[i].getAttentionMask(), 0, mask, i * len, len);
+        System.arraycopy(enc[i].getTypeIds(), 0, types, i * len, len);
+      }
+      long[] shape = {texts.size(), len};
+      Map<String, OrtReference.Input> in = new HashMap<>();
+      in.put("input_ids", new OrtReference.Input(ids, shape));
+      in.put("attention_mask", new OrtReference.Input(mask, shape));
+      in.put("token_type_ids", new OrtReference.Input(types, shape));
+      return in;
+    }
+  }
+
+  /** Runs our executor on the same inputs and returns outputs as flat floats. */
+  static Map<String, float[]> runOurs(Path model, Map<String, OrtReference.Input> inputs) {
+    Graph graph = new OnnxModelReader().read(model);
+    try (DjlExecutor exec = new DjlExecutor(graph);
+        NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> in = new HashMap<>();
+      inputs.forEach(
+          (k, v) ->
+              in.put(
+                  k,
+                  v.data() instanceof float[] f
+                      ? m.create(f, new Shape(v.shape()))
+                      : m.create((long[]) v.data(), new Shape(v.shape()))));
+      NDList out = exec.run(m, in);
+      Map<String, float[]> result = new HashMap<>();
+      for (int i = 0; i < out.size(); i++) {
+        result.put(graph.outputs().get(i).name(), out.get(i).toFloatArray());
+      }
+      return result;
+    }
+  }
+
+  static double maxAbsDiff(float[] a, float[] b) {
+    assertEquals(a.length, b.length, "output sizes differ");
+    double d = 0;
+    for (int i = 0; i < a.length; i++) {
+      d = Math.max(d, Math.abs(a[i] - b[i]));
+    }
+    return d;
+  }
+
+  static double maxAbs(float[] a) {
+    double m = 0;
+    for (float v : a) {
+      m = Math.max(m, Math.abs(v));
+    }
+    return m;
+  }
+
+  @Test
+  void miniLmLastHiddenStateMatchesOnnxRuntime() throws Exception {
+    Path model = TestModels.path(TestModels.MINILM);
+    Map<String, OrtReference.Input> inputs = tokenize(sentences());
+    assertEquals(32, inputs.get("input_ids").shape()[0]);
+    Map<String, float[]> ref;
+    try (OrtReference ort = new OrtReference(model, 2)) {
+      ref = ort.run(inputs, List.of("output_0"));
+    }
+    float[] ours = runOurs(model, inputs).get("output_0");
+    double diff = maxAbsDiff(ours, ref.get("output_0"));
+    System.out.printf("MiniLM last hidden state: max abs diff %.3g%n", diff);
+    assertTrue(diff <= 1e-4, "max abs diff " + diff);
+  }
+
+  @Test
+  void paddleOcrClassifierProbabilitiesMatchOnnxRuntime() throws Exception {
+    Path model = TestModels.path(TestModels.OCR_CLS);
+    int n = 16;
+    float[] x = new float[n * 3 * 48 * 192];
+    for (int i = 0; i < n; i++) {
+      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i], i % 3 == 0, i), 48, 192, x, i);
+    }
+    Map<String, OrtReference.Input> inputs = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 192}));
+    String out = "save_infer_model/scale_0.tmp_1";
+    float[] ref;
+    try (OrtReference ort = new OrtReference(model, 2)) {
+      ref = ort.run(inputs, List.of(out)).get(out);
+    }
+    float[] ours = runOurs(model, inputs).get(out);
+    double diff = maxAbsDiff(ours, ref);
+    System.out.printf("PaddleOCR cls probabilities: max abs diff %.3g%n", diff);
+    assertTrue(diff <= 1e-4, "max abs diff " + diff);
+  }
+
+  @Test
+  void paddleOcrDetectorMatchesOnnxRuntime() throws Exception {
+    Path model = TestModels.path(TestModels.OCR_DET);
+    Map<String, OrtReference.Input> inputs =
+        Map.of("x", new OrtReference.Input(TextLines.page(320, 320), new long[] {1, 3, 320, 320}));
+    String out = "sigmoid_0.tmp_0";
+    float[] ref;
+    try (OrtReference ort = new OrtReference(model, 2)) {
+      ref = ort.run(inputs, List.of(out)).get(out);
+    }
+    float[] ours = runOurs(model, inputs).get(out);
+    double rel = maxAbsDiff(ours, ref) / maxAbs(ref);
+    System.out.printf("PaddleOCR det v4: max relative diff %.3g%n", rel);
+    assertTrue(maxAbs(ref) > 0.1, "the detector should respond to the rendered text");
+    assertTrue(rel <= 1e-3, "max relative diff " + rel);
+  }
+
+  @Test
+  void paddleOcrRecognizerMatchesOnnxRuntime() throws Exception {
+    Path model = TestModels.path(TestModels.OCR_REC);
+    int n = 4;
+    float[] x = new float[n * 3 * 48 * 320];
+    for (int i = 0; i < n; i++) {
+      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i + 4], false, i), 48, 320, x, i);
+    }
+    Map<String, OrtReference.Input> inputs = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 320}));
+    String out = "softmax_11.tmp_0";
+    float[] ref;
+    try (OrtReference ort = new OrtReference(model, 2)) {
+      ref = ort.run(inputs, List.of(out)).get(out);
+    }
+    float[] ours = runOurs(model, inputs).get(out);
+    double rel = maxAbsDiff(ours, ref) / maxAbs(ref);
+    System.out.printf("PaddleOCR rec v4: max relative diff %.3g%n", rel);
+    assertTrue(rel <= 1e-3, "max relative diff " + rel);
+  }
+}
