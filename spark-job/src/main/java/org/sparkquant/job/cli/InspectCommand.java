@@ -1,0 +1,143 @@
+package org.sparkquant.job.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.exec.ShapeTrace;
+import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.Node;
+import org.sparkquant.core.graph.ValueInfo;
+import org.sparkquant.io.onnx.OnnxModelReader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sparkquant inspect}: the model's nodes with their shapes, and a summary. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Lists every node of an ONNX model: name, op type, input and output shapes; then a summary.",
+      "Node names are the names per-layer rules match."
+    })
+public final class InspectCommand implements Callable<Integer> {
+  @CommandLine.Mixin VerboseOption verbose;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The ONNX model file.")
+  Path model;
+
+  @Option(
+      names = "--input-shape",
+      paramLabel = "NAME=DxDx..",
+      description = "Shape of an input for the trial run that finds shapes, e.g. input_ids=1x16 (repeatable).")
+  Map<String, String> inputShapes = new LinkedHashMap<>();
+
+  @Option(names = "--no-shapes", description = "Skip the trial run; show only declared shapes.")
+  boolean noShapes;
+
+  @Override
+  public Integer call() {
+    Graph graph = new OnnxModelReader().read(model);
+    Map<String, long[]> given = parseShapes(graph);
+    PrintWriter out = spec.commandLine().getOut();
+    Map<String, long[]> shapes = new HashMap<>();
+    String traceNote;
+    if (noShapes) {
+      traceNote = "declared only (--no-shapes)";
+    } else {
+      Map<String, long[]> concrete = ShapeTrace.inputShapes(graph.inputs(), given);
+      try (DjlExecutor exec = new DjlExecutor(graph)) {
+        shapes = ShapeTrace.trace(exec, concrete);
+        traceNote =
+            "from a trial run with "
+                + concrete.entrySet().stream().map(e -> e.getKey() + "=" + dims(e.getValue()))
+                    .collect(Collectors.joining(" "));
+      } catch (IllegalArgumentException e) {
+        traceNote = "declared only (trial run failed: " + SparkQuantCli.oneLine(e.getMessage())
+            + "; pass --input-shape)";
+      }
+    }
+    out.printf("model    %s%n", model);
+    out.printf("opsets   %s%n", graph.opsets().entrySet().stream()
+        .map(e -> (e.getKey().isEmpty() ? "ai.onnx" : e.getKey()) + " " + e.getValue())
+        .collect(Collectors.joining(", ")));
+    out.printf("inputs   %s%n", describe(graph.inputs()));
+    out.printf("outputs  %s%n", describe(graph.outputs()));
+    out.printf("shapes   %s%n", traceNote);
+    out.printf("nodes    %d%n", graph.nodes().size());
+    for (Node n : graph.nodes()) {
+      out.printf(
+          "  %-48s %-20s %s -> %s%n",
+          n.name(), n.qualifiedOpType(), shapesOf(graph, shapes, n.inputs()), shapesOf(graph, shapes, n.outputs()));
+    }
+    Map<String, Long> ops =
+        graph.nodes().stream().collect(Collectors.groupingBy(Node::qualifiedOpType, TreeMap::new, Collectors.counting()));
+    out.printf("summary  %d nodes, %d constants, %,d parameters, default opset %d%n",
+        graph.nodes().size(), graph.constants().size(), graph.parameterCount(), graph.defaultOpset());
+    out.printf("ops      %s%n", ops.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+        .collect(Collectors.joining(", ")));
+    return 0;
+  }
+
+  private Map<String, long[]> parseShapes(Graph graph) {
+    Map<String, long[]> result = new HashMap<>();
+    for (Map.Entry<String, String> e : inputShapes.entrySet()) {
+      if (graph.inputs().stream().noneMatch(v -> v.name().equals(e.getKey()))) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--input-shape: '" + e.getKey() + "' is not an input of the model; inputs are "
+                + graph.inputs().stream().map(ValueInfo::name).toList());
+      }
+      try {
+        long[] s = Arrays.stream(e.getValue().split("x")).mapToLong(Long::parseLong).toArray();
+        if (Arrays.stream(s).anyMatch(d -> d <= 0)) {
+          throw new NumberFormatException("non-positive");
+        }
+        result.put(e.getKey(), s);
+      } catch (NumberFormatException ex) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--input-shape " + e.getKey() + ": '" + e.getValue() + "' is not a shape like 1x3x224x224");
+      }
+    }
+    return result;
+  }
+
+  private static String describe(List<ValueInfo> values) {
+    return values.stream()
+        .map(v -> v.name() + " " + (v.dataType() == null ? "?" : v.dataType().name().toLowerCase()) + " "
+            + v.shapeText())
+        .collect(Collectors.joining("; "));
+  }
+
+  private static String shapesOf(Graph graph, Map<String, long[]> traced, List<String> values) {
+    return values.stream()
+        .map(v -> {
+          if (v.isEmpty()) {
+            return "-";
+          }
+          long[] s = traced.get(v);
+          if (s != null) {
+            return "[" + dims(s).replace('x', ',') + "]";
+          }
+          if (graph.constants().containsKey(v)) {
+            return Arrays.toString(graph.constants().get(v).shape()).replace(" ", "");
+          }
+          ValueInfo info = graph.valueInfo(v);
+          return info == null ? "?" : info.shapeText();
+        })
+        .collect(Collectors.joining(" "));
+  }
+
+  private static String dims(long[] s) {
+    return s.length == 0 ? "scalar" : Arrays.stream(s).mapToObj(Long::toString).collect(Collectors.joining("x"));
+  }
+}
