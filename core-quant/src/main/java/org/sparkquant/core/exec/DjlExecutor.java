@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,28 +25,28 @@ import org.sparkquant.core.graph.ValueInfo;
  *
  * <p>Constants are copied into engine arrays once, owned by the executor's manager. Each run opens a child manager
  * and an {@link NDScope}; every array a kernel creates is freed when the run ends, and intermediates are freed as
- * soon as their last consumer has run (unless gradients are being tracked). Listeners and transforms are consulted on
- * every run. Not thread-safe: use one executor per thread.
+ * soon as their last consumer has run (unless gradients are being tracked).
+ *
+ * <p>Runs follow a plan: the graph after {@link KernelFusion}, which merges common decomposed subgraphs (LayerNorm,
+ * GELU, bias additions) into single kernels. Values with a transform are never fused away, and while any listener
+ * is registered the plan is the unfused graph, so every value of the original graph is observed. Not thread-safe:
+ * use one executor per thread.
  */
 public final class DjlExecutor implements GraphExecutor {
   /** The engine every executor runs on. */
   public static final String ENGINE = "PyTorch";
 
   private final Graph graph;
+  private final OpRegistry registry;
   private final NDManager manager;
   private final Map<String, NDArray> constants = new LinkedHashMap<>();
   private final List<ValueListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, ValueTransform> transforms = new HashMap<>();
-  private final OpKernel[] kernels;
-  private final Map<String, Integer> slotOf = new HashMap<>();
-  private final int[][] nodeInputs;
-  private final int[][] nodeOutputs;
-  private final int[][] freeAfter;
-  private final int[] outputSlots;
+  private final Map<Set<String>, Plan> plans = new HashMap<>();
   private boolean tracksGradients;
   private boolean closed;
 
-  /** Creates an executor for a validated graph with the standard kernels. */
+  /** Creates an executor for a graph with the standard kernels. */
   public DjlExecutor(Graph graph) {
     this(graph, OpRegistry.standard());
   }
@@ -52,6 +54,7 @@ public final class DjlExecutor implements GraphExecutor {
   public DjlExecutor(Graph graph, OpRegistry registry) {
     registry.validate(graph);
     this.graph = graph;
+    this.registry = registry;
     this.manager = NDManager.newBaseManager(Device.cpu(), ENGINE);
     manager.setName("executor:" + graph.name());
     try {
@@ -64,46 +67,6 @@ public final class DjlExecutor implements GraphExecutor {
       manager.close();
       throw e;
     }
-    List<Node> nodes = graph.nodes();
-    for (ValueInfo in : graph.inputs()) {
-      slot(in.name());
-    }
-    graph.constants().keySet().forEach(this::slot);
-    kernels = new OpKernel[nodes.size()];
-    nodeInputs = new int[nodes.size()][];
-    nodeOutputs = new int[nodes.size()][];
-    Map<Integer, Integer> last = new HashMap<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      Node n = nodes.get(i);
-      kernels[i] = registry.spec(n).kernel();
-      nodeInputs[i] = n.inputs().stream().mapToInt(v -> v.isEmpty() ? -1 : slot(v)).toArray();
-      nodeOutputs[i] = n.outputs().stream().mapToInt(v -> v.isEmpty() ? -1 : slot(v)).toArray();
-      for (int s : nodeInputs[i]) {
-        if (s >= 0) {
-          last.put(s, i);
-        }
-      }
-    }
-    outputSlots = graph.outputs().stream().mapToInt(v -> slot(v.name())).toArray();
-    Set<Integer> keep = new java.util.HashSet<>();
-    for (int s : outputSlots) {
-      keep.add(s);
-    }
-    List<List<Integer>> frees = new ArrayList<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      frees.add(new ArrayList<>());
-    }
-    last.forEach(
-        (s, i) -> {
-          if (!keep.contains(s)) {
-            frees.get(i).add(s);
-          }
-        });
-    freeAfter = frees.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
-  }
-
-  private int slot(String value) {
-    return slotOf.computeIfAbsent(value, k -> slotOf.size());
   }
 
   @Override
@@ -111,18 +74,27 @@ public final class DjlExecutor implements GraphExecutor {
     return graph;
   }
 
+  /** The plan for the current registrations: fused unless listeners want every value. */
+  private Plan plan() {
+    if (!listeners.isEmpty()) {
+      return plans.computeIfAbsent(null, k -> new Plan(graph, registry));
+    }
+    Set<String> pinned = Set.copyOf(transforms.keySet());
+    return plans.computeIfAbsent(pinned, k -> new Plan(new KernelFusion(k).apply(graph), registry));
+  }
+
   @Override
   public NDList run(NDManager outputManager, Map<String, NDArray> inputs) {
     ensureOpen();
     for (String name : inputs.keySet()) {
       if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
-        throw new IllegalArgumentException(
-            "unknown input '" + name + "'; the model's inputs are " + inputNames());
+        throw new IllegalArgumentException("unknown input '" + name + "'; the model's inputs are " + inputNames());
       }
     }
-    NDArray[] values = new NDArray[slotOf.size()];
+    Plan plan = plan();
+    NDArray[] values = new NDArray[plan.slotOf.size()];
     Map<NDArray, Integer> liveRefs = new IdentityHashMap<>();
-    Set<NDArray> external = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<NDArray> external = Collections.newSetFromMap(new IdentityHashMap<>());
     external.addAll(constants.values());
     external.addAll(inputs.values());
     try (NDManager runManager = manager.newSubManager();
@@ -133,35 +105,27 @@ public final class DjlExecutor implements GraphExecutor {
         if (a == null) {
           throw new IllegalArgumentException("missing input '" + in.name() + "'; the model's inputs are " + inputNames());
         }
-        values[slotOf.get(in.name())] = publish(null, in.name(), a);
+        values[plan.slotOf.get(in.name())] = publish(null, in.name(), a);
       }
       for (Map.Entry<String, NDArray> c : constants.entrySet()) {
-        ValueTransform t = transforms.get(c.getKey());
-        values[slotOf.get(c.getKey())] = t == null ? c.getValue() : t.apply(c.getKey(), c.getValue());
-      }
-      List<Node> nodes = graph.nodes();
-      for (int i = 0; i < nodes.size(); i++) {
-        Node node = nodes.get(i);
-        int[] ins = nodeInputs[i];
-        NDArray[] args = new NDArray[ins.length];
-        for (int k = 0; k < ins.length; k++) {
-          if (ins[k] >= 0) {
-            args[k] = values[ins[k]];
-            if (args[k] == null) {
-              throw new IllegalArgumentException(
-                  node.describe() + ": input '" + node.inputs().get(k) + "' was not computed");
-            }
-          }
+        Integer slot = plan.slotOf.get(c.getKey());
+        if (slot != null) {
+          ValueTransform t = transforms.get(c.getKey());
+          values[slot] = t == null ? c.getValue() : t.apply(c.getKey(), c.getValue());
         }
+      }
+      for (int i = 0; i < plan.nodes.size(); i++) {
+        Node node = plan.nodes.get(i);
+        NDArray[] args = plan.arguments(i, values);
         NDArray[] outs;
         try {
-          outs = kernels[i].run(new KernelContext(node, graph.defaultOpset(), runManager), args);
+          outs = plan.kernels[i].run(new KernelContext(node, graph.defaultOpset(), runManager), args);
         } catch (IllegalArgumentException e) {
           throw e;
         } catch (RuntimeException e) {
           throw new IllegalArgumentException(node.describe() + " failed: " + e.getMessage(), e);
         }
-        int[] outSlots = nodeOutputs[i];
+        int[] outSlots = plan.nodeOutputs[i];
         for (int k = 0; k < outSlots.length && k < outs.length; k++) {
           if (outSlots[k] >= 0 && outs[k] != null) {
             NDArray v = publish(node, node.outputs().get(k), outs[k]);
@@ -170,7 +134,7 @@ public final class DjlExecutor implements GraphExecutor {
           }
         }
         if (!tracksGradients) {
-          for (int s : freeAfter[i]) {
+          for (int s : plan.freeAfter[i]) {
             NDArray v = values[s];
             values[s] = null;
             if (v != null && liveRefs.containsKey(v) && liveRefs.merge(v, -1, Integer::sum) == 0) {
@@ -182,9 +146,9 @@ public final class DjlExecutor implements GraphExecutor {
           }
         }
       }
-      NDList result = new NDList(outputSlots.length);
-      for (int k = 0; k < outputSlots.length; k++) {
-        NDArray v = values[outputSlots[k]];
+      NDList result = new NDList(plan.outputSlots.length);
+      for (int k = 0; k < plan.outputSlots.length; k++) {
+        NDArray v = values[plan.outputSlots[k]];
         if (v == null) {
           throw new IllegalArgumentException("graph output '" + graph.outputs().get(k).name() + "' was not computed");
         }
@@ -229,7 +193,8 @@ public final class DjlExecutor implements GraphExecutor {
 
   @Override
   public Registration setTransform(String valueName, ValueTransform transform) {
-    if (!slotOf.containsKey(valueName)) {
+    if (!graph.constants().containsKey(valueName) && graph.producer(valueName) == null
+        && graph.inputs().stream().noneMatch(v -> v.name().equals(valueName))) {
       throw new IllegalArgumentException("no value named '" + valueName + "' in graph '" + graph.name() + "'");
     }
     if (transforms.putIfAbsent(valueName, transform) != null) {
@@ -266,6 +231,71 @@ public final class DjlExecutor implements GraphExecutor {
     if (!closed) {
       closed = true;
       manager.close();
+    }
+  }
+
+  /** Nodes with their kernels, value slots, and where each intermediate can be freed. */
+  private static final class Plan {
+    final List<Node> nodes;
+    final OpKernel[] kernels;
+    final Map<String, Integer> slotOf = new HashMap<>();
+    final int[][] nodeInputs;
+    final int[][] nodeOutputs;
+    final int[][] freeAfter;
+    final int[] outputSlots;
+
+    Plan(Graph g, OpRegistry registry) {
+      nodes = g.nodes();
+      g.inputs().forEach(v -> slot(v.name()));
+      g.constants().keySet().forEach(this::slot);
+      kernels = new OpKernel[nodes.size()];
+      nodeInputs = new int[nodes.size()][];
+      nodeOutputs = new int[nodes.size()][];
+      Map<Integer, Integer> lastUse = new HashMap<>();
+      for (int i = 0; i < nodes.size(); i++) {
+        Node n = nodes.get(i);
+        kernels[i] = registry.spec(n).kernel();
+        nodeInputs[i] = n.inputs().stream().mapToInt(v -> v.isEmpty() ? -1 : slot(v)).toArray();
+        nodeOutputs[i] = n.outputs().stream().mapToInt(v -> v.isEmpty() ? -1 : slot(v)).toArray();
+        for (int s : nodeInputs[i]) {
+          if (s >= 0) {
+            lastUse.put(s, i);
+          }
+        }
+      }
+      outputSlots = g.outputs().stream().mapToInt(v -> slot(v.name())).toArray();
+      Set<Integer> keep = new HashSet<>();
+      for (int s : outputSlots) {
+        keep.add(s);
+      }
+      List<List<Integer>> frees = new ArrayList<>();
+      nodes.forEach(n -> frees.add(new ArrayList<>()));
+      lastUse.forEach(
+          (s, i) -> {
+            if (!keep.contains(s)) {
+              frees.get(i).add(s);
+            }
+          });
+      freeAfter = frees.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+    }
+
+    private int slot(String value) {
+      return slotOf.computeIfAbsent(value, k -> slotOf.size());
+    }
+
+    NDArray[] arguments(int i, NDArray[] values) {
+      int[] ins = nodeInputs[i];
+      NDArray[] args = new NDArray[ins.length];
+      for (int k = 0; k < ins.length; k++) {
+        if (ins[k] >= 0) {
+          args[k] = values[ins[k]];
+          if (args[k] == null) {
+            throw new IllegalArgumentException(
+                nodes.get(i).describe() + ": input '" + nodes.get(i).inputs().get(k) + "' was not computed");
+          }
+        }
+      }
+      return args;
     }
   }
 }

@@ -8,6 +8,7 @@ import java.util.TreeSet;
 import org.sparkquant.core.exec.ops.ActivationOps;
 import org.sparkquant.core.exec.ops.ConvOps;
 import org.sparkquant.core.exec.ops.ElementwiseOps;
+import org.sparkquant.core.exec.ops.FusedOps;
 import org.sparkquant.core.exec.ops.MatrixOps;
 import org.sparkquant.core.exec.ops.NormalizationOps;
 import org.sparkquant.core.exec.ops.PoolOps;
@@ -29,6 +30,9 @@ public final class OpRegistry {
 
   public static final long MAX_OPSET = 25;
 
+  /** Domain of SparkQuant's own kernels (fused patterns the executor creates for itself). */
+  public static final String SPARKQUANT_DOMAIN = "ai.sparkquant";
+
   private static final OpRegistry STANDARD = createStandard();
 
   private final Map<String, OpSpec> specs = new LinkedHashMap<>();
@@ -49,10 +53,14 @@ public final class OpRegistry {
     ReductionOps.register(r);
     ShapeOps.register(r);
     ResizeOp.register(r);
+    FusedOps.register(r);
     return r;
   }
 
-  /** Registers a kernel that reads the given attributes (name, kind pairs). */
+  /**
+   * Registers a kernel that reads the given attributes (name, kind pairs). {@code opType} is a default-domain op
+   * type, or {@code domain:OpType} for another domain.
+   */
   public OpRegistry register(String opType, OpKernel kernel, Object... attributeKinds) {
     Map<String, Attribute.Kind> attrs = new LinkedHashMap<>();
     for (int i = 0; i < attributeKinds.length; i += 2) {
@@ -66,7 +74,7 @@ public final class OpRegistry {
 
   /** The spec for {@code node}, or an error naming the node when its operator is unknown. */
   public OpSpec spec(Node node) {
-    OpSpec spec = isDefaultDomain(node.domain()) ? specs.get(node.opType()) : null;
+    OpSpec spec = specs.get(isDefaultDomain(node.domain()) ? node.opType() : node.domain() + ":" + node.opType());
     if (spec == null) {
       throw new ModelFormatException(
           node.describe() + ": unknown operator " + node.opType() + " in domain '"

@@ -137,7 +137,12 @@ class DjlExecutorTest {
         NDManager m = NDManager.newBaseManager()) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> exec.run(m, Map.of("x", m.zeros(new Shape(4, 5)))));
-      assertTrue(e.getMessage().contains("node 'mm' (MatMul)"), e.getMessage());
+      // MatMul and the bias Add run as one fused kernel, named after both nodes.
+      assertTrue(e.getMessage().contains("node 'mm+bias' (ai.sparkquant:MatMulBias)"), e.getMessage());
+      try (GraphExecutor.Registration l = exec.addListener((node, name, v) -> {})) {
+        e = assertThrows(IllegalArgumentException.class, () -> exec.run(m, Map.of("x", m.zeros(new Shape(4, 5)))));
+        assertTrue(e.getMessage().contains("node 'mm' (MatMul)"), e.getMessage());
+      }
     }
   }
 

@@ -3,15 +3,10 @@ package org.sparkquant.io.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -22,40 +17,6 @@ import org.sparkquant.core.graph.Graph;
 
 /** The executor reproduces ONNX Runtime on real models and real inputs. */
 class ModelParityTest {
-
-  static List<String> sentences() throws IOException {
-    try (InputStream in = ModelParityTest.class.getResourceAsStream("/text/parity-sentences.txt")) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(s -> !s.isBlank()).toList();
-    }
-  }
-
-  /** Token ids, mask and type ids for MiniLM, padded to the longest sentence. */
-  static Map<String, OrtReference.Input> tokenize(List<String> texts) throws IOException {
-    try (HuggingFaceTokenizer tok =
-        HuggingFaceTokenizer.builder()
-            .optTokenizerPath(TestModels.path(TestModels.MINILM_TOKENIZER))
-            .optPadding(true)
-            .optTruncation(true)
-            .optMaxLength(128)
-            .build()) {
-      Encoding[] enc = tok.batchEncode(texts);
-      int len = enc[0].getIds().length;
-      long[] ids = new long[texts.size() * len];
-      long[] mask = new long[ids.length];
-      long[] types = new long[ids.length];
-      for (int i = 0; i < enc.length; i++) {
-        System.arraycopy(enc[i].getIds(), 0, ids, i * len, len);
-        System.arraycopy(enc[i].getAttentionMask(), 0, mask, i * len, len);
-        System.arraycopy(enc[i].getTypeIds(), 0, types, i * len, len);
-      }
-      long[] shape = {texts.size(), len};
-      Map<String, OrtReference.Input> in = new HashMap<>();
-      in.put("input_ids", new OrtReference.Input(ids, shape));
-      in.put("attention_mask", new OrtReference.Input(mask, shape));
-      in.put("token_type_ids", new OrtReference.Input(types, shape));
-      return in;
-    }
-  }
 
   /** Runs our executor on the same inputs and returns outputs as flat floats. */
   static Map<String, float[]> runOurs(Path model, Map<String, OrtReference.Input> inputs) {
@@ -99,7 +60,7 @@ class ModelParityTest {
   @Test
   void miniLmLastHiddenStateMatchesOnnxRuntime() throws Exception {
     Path model = TestModels.path(TestModels.MINILM);
-    Map<String, OrtReference.Input> inputs = tokenize(sentences());
+    Map<String, OrtReference.Input> inputs = MiniLmInputs.tokenize(MiniLmInputs.sentences());
     assertEquals(32, inputs.get("input_ids").shape()[0]);
     Map<String, float[]> ref;
     try (OrtReference ort = new OrtReference(model, 2)) {

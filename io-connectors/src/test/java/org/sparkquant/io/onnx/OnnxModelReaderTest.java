@@ -93,7 +93,7 @@ class OnnxModelReaderTest {
     Graph graph = new OnnxModelReader(OpRegistry.standard(), false).read(original);
     Path written = dir.resolve("minilm.onnx");
     new OnnxModelWriter().write(graph, written);
-    Map<String, OrtReference.Input> inputs = ModelParityTest.tokenize(ModelParityTest.sentences().subList(0, 8));
+    Map<String, OrtReference.Input> inputs = MiniLmInputs.tokenize(MiniLmInputs.sentences().subList(0, 8));
     float[] a;
     float[] b;
     try (OrtReference ort = new OrtReference(original, 2)) {

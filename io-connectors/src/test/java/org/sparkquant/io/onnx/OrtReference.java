@@ -4,7 +4,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -26,8 +28,68 @@ public final class OrtReference implements AutoCloseable {
   /** A float or int64 input: {@code float[]} or {@code long[]} data with its shape. */
   public record Input(Object data, long[] shape) {}
 
+  /**
+   * An output with its element type kept: {@code float[]} (float), {@code long[]} (int64), {@code int[]} (int32) or
+   * {@code boolean[]} (bool) data, flat, with its shape.
+   */
+  public record Output(Object data, long[] shape) {}
+
   /** Runs the model and returns each requested output as a flat float array. */
   public Map<String, float[]> run(Map<String, Input> inputs, List<String> outputs) throws OrtException {
+    Map<String, float[]> out = new HashMap<>();
+    run(inputs, outputs, (name, t) -> {
+      FloatBuffer fb = t.getFloatBuffer();
+      float[] a = new float[fb.remaining()];
+      fb.get(a);
+      out.put(name, a);
+    });
+    return out;
+  }
+
+  /** Runs the model and returns each requested output in its own element type, with its shape. */
+  public Map<String, Output> runTyped(Map<String, Input> inputs, List<String> outputs) throws OrtException {
+    Map<String, Output> out = new HashMap<>();
+    run(inputs, outputs, (name, t) -> out.put(name, new Output(typedData(name, t), t.getInfo().getShape())));
+    return out;
+  }
+
+  private static Object typedData(String name, OnnxTensor t) {
+    switch (t.getInfo().type) {
+      case FLOAT -> {
+        FloatBuffer b = t.getFloatBuffer();
+        float[] a = new float[b.remaining()];
+        b.get(a);
+        return a;
+      }
+      case INT64 -> {
+        LongBuffer b = t.getLongBuffer();
+        long[] a = new long[b.remaining()];
+        b.get(a);
+        return a;
+      }
+      case INT32 -> {
+        IntBuffer b = t.getIntBuffer();
+        int[] a = new int[b.remaining()];
+        b.get(a);
+        return a;
+      }
+      case BOOL -> {
+        ByteBuffer b = t.getByteBuffer();
+        boolean[] a = new boolean[b.remaining()];
+        for (int i = 0; i < a.length; i++) {
+          a[i] = b.get(i) != 0;
+        }
+        return a;
+      }
+      default -> throw new IllegalArgumentException("output '" + name + "' has unsupported type " + t.getInfo().type);
+    }
+  }
+
+  private interface OutputSink {
+    void accept(String name, OnnxTensor tensor);
+  }
+
+  private void run(Map<String, Input> inputs, List<String> outputs, OutputSink sink) throws OrtException {
     Map<String, OnnxTensor> tensors = new HashMap<>();
     try {
       for (Map.Entry<String, Input> e : inputs.entrySet()) {
@@ -39,15 +101,9 @@ public final class OrtReference implements AutoCloseable {
                 : OnnxTensor.createTensor(env, LongBuffer.wrap((long[]) d), e.getValue().shape()));
       }
       try (OrtSession.Result r = session.run(tensors, new java.util.HashSet<>(outputs))) {
-        Map<String, float[]> out = new HashMap<>();
         for (String name : outputs) {
-          OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow();
-          FloatBuffer fb = t.getFloatBuffer();
-          float[] a = new float[fb.remaining()];
-          fb.get(a);
-          out.put(name, a);
+          sink.accept(name, (OnnxTensor) r.get(name).orElseThrow());
         }
-        return out;
       }
     } finally {
       tensors.values().forEach(OnnxTensor::close);

@@ -49,7 +49,7 @@ public final class ActivationOps {
             NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
             return one(x.mul(0.5f).mul(inner.tanh().add(1f)));
           }
-          return one(x.mul(0.5f).mul(x.mul((float) (1 / Math.sqrt(2))).erf().add(1f)));
+          return one(x.getNDArrayInternal().gelu());
         },
         "approximate", STRING);
     r.register("Clip", ActivationOps::clip, "min", FLOAT, "max", FLOAT);
@@ -64,6 +64,18 @@ public final class ActivationOps {
   /** Bounds come from attributes before opset 11 and from optional inputs after. */
   private static NDArray[] clip(KernelContext ctx, NDArray[] in) {
     NDArray x = in[0];
+    if (!x.getDataType().isFloating()) {
+      // Integer inputs (opset 12 and later) are bounded by tensors of their own type; a Number bound would promote
+      // the result to a floating type.
+      NDArray y = x;
+      if (in.length > 1 && in[1] != null) {
+        y = y.maximum(in[1]);
+      }
+      if (in.length > 2 && in[2] != null) {
+        y = y.minimum(in[2]);
+      }
+      return one(y);
+    }
     Number lo;
     Number hi;
     if (ctx.opset() < 11) {
@@ -72,10 +84,6 @@ public final class ActivationOps {
     } else {
       lo = in.length > 1 && in[1] != null ? (Number) ctx.scalar(in[1]) : Float.NEGATIVE_INFINITY;
       hi = in.length > 2 && in[2] != null ? (Number) ctx.scalar(in[2]) : Float.POSITIVE_INFINITY;
-    }
-    if (!x.getDataType().isFloating()) {
-      lo = Math.max(lo.doubleValue(), -9.2e18);
-      hi = Math.min(hi.doubleValue(), 9.2e18);
     }
     return one(x.clip(lo, hi));
   }

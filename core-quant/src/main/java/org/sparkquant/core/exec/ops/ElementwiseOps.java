@@ -5,8 +5,10 @@ import static org.sparkquant.core.exec.ops.Arrays2.one;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
+import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
 
 /** Elementwise arithmetic, comparison and logic with numpy broadcasting. */
@@ -17,7 +19,7 @@ public final class ElementwiseOps {
     binary(r, "Add", NDArray::add);
     binary(r, "Sub", NDArray::sub);
     binary(r, "Mul", NDArray::mul);
-    binary(r, "Div", ElementwiseOps::divide);
+    r.register("Div", (ctx, in) -> one(divide(ctx, in[0], in[1])));
     binary(r, "Pow", ElementwiseOps::power);
     binary(r, "Equal", NDArray::eq);
     binary(r, "Less", NDArray::lt);
@@ -54,16 +56,38 @@ public final class ElementwiseOps {
     unary(r, "Cos", NDArray::cos);
     unary(r, "IsNaN", NDArray::isNaN);
     unary(r, "IsInf", NDArray::isInfinite);
-    r.register("Where", (ctx, in) -> one(NDArrays.where(in[0], in[1], in[2])));
+    r.register("Where", ElementwiseOps::where);
   }
 
-  /** Integer division truncates toward zero, as in ONNX Runtime; floats divide normally. */
-  private static NDArray divide(NDArray a, NDArray b) {
+  /**
+   * Integer division truncates toward zero, as in ONNX Runtime; floats divide normally. The engine divides only in
+   * floating point, which is inexact for integers beyond 2^53, so integer quotients are computed on the host.
+   */
+  private static NDArray divide(KernelContext ctx, NDArray a, NDArray b) {
     if (a.getDataType().isFloating()) {
       return a.div(b);
     }
-    DataType t = a.getDataType();
-    return a.toType(DataType.FLOAT64, false).div(b.toType(DataType.FLOAT64, false)).toType(t, false);
+    Shape shape = new Shape(Arrays2.broadcastShape(ctx, a.getShape().getShape(), b.getShape().getShape()));
+    long[] x = ctx.longs(a.broadcast(shape));
+    long[] y = ctx.longs(b.broadcast(shape));
+    for (int i = 0; i < x.length; i++) {
+      if (y[i] == 0) {
+        throw ctx.error("integer division by zero");
+      }
+      x[i] /= y[i];
+    }
+    NDArray q = ctx.manager().create(x, shape);
+    return a.getDataType() == DataType.INT64 ? q : q.toType(a.getDataType(), false);
+  }
+
+  /** The engine's where needs the condition and the first operand in the same shape: broadcast all three first. */
+  private static NDArray[] where(KernelContext ctx, NDArray[] in) {
+    long[] shape = in[0].getShape().getShape();
+    for (int i = 1; i < 3; i++) {
+      shape = Arrays2.broadcastShape(ctx, shape, in[i].getShape().getShape());
+    }
+    Shape s = new Shape(shape);
+    return one(NDArrays.where(in[0].broadcast(s), in[1].broadcast(s), in[2].broadcast(s)));
   }
 
   /** The result has the base's type, as ONNX requires. */

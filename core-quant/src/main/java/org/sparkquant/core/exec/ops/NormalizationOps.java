@@ -52,7 +52,8 @@ public final class NormalizationOps {
     NDArray scale = in[1];
     NDArray bias = in.length > 2 ? in[2] : null;
     if (scale.getShape().equals(normalized) && (bias == null || bias.getShape().equals(normalized))) {
-      return one(x.getNDArrayInternal().layerNorm(x, normalized, scale, bias, eps).singletonOrThrow());
+      NDArray beta = bias == null ? ctx.manager().zeros(normalized, x.getDataType()) : bias;
+      return one(x.getNDArrayInternal().layerNorm(x, normalized, scale, beta, eps).singletonOrThrow());
     }
     int[] axes = IntStream.range(axis, rank).toArray();
     NDArray centered = x.sub(Arrays2.meanKeep(x, axes));

@@ -47,20 +47,32 @@ public final class PoolOps {
     long[] pads = Arrays2.convPads(ctx, Arrays2.tail(xs, 2), kernel, strides, dilations);
     boolean ceil = ctx.attrLong("ceil_mode", 0) != 0;
     boolean countPad = ctx.attrLong("count_include_pad", 0) != 0;
+    boolean explicit = !Arrays2.symmetric(pads);
     long[] padding = new long[n];
-    if (Arrays2.symmetric(pads)) {
-      System.arraycopy(pads, 0, padding, 0, n);
-    } else if (max || countPad) {
+    if (explicit) {
       x = x.pad(Arrays2.enginePads(pads), max ? Double.NEGATIVE_INFINITY : 0);
     } else {
-      throw ctx.error("asymmetric pads with count_include_pad=0 are not supported");
+      System.arraycopy(pads, 0, padding, 0, n);
     }
     Shape k = new Shape(kernel);
     Shape s = new Shape(strides);
     Shape p = new Shape(padding);
-    return one(
-        max
-            ? x.getNDArrayInternal().maxPool(k, s, p, ceil)
-            : x.getNDArrayInternal().avgPool(k, s, p, ceil, countPad));
+    if (max) {
+      return one(x.getNDArrayInternal().maxPool(k, s, p, ceil));
+    }
+    // The engine always counts padding in the divisor (its count_include_pad flag is ignored), so without
+    // count_include_pad the window sums are divided by the pooled mask of real elements instead.
+    NDArray y = x.getNDArrayInternal().avgPool(k, s, p, ceil, true);
+    if (countPad || java.util.Arrays.stream(pads).allMatch(v -> v == 0)) {
+      return one(y);
+    }
+    long[] maskShape = xs.clone();
+    maskShape[0] = 1;
+    maskShape[1] = 1;
+    NDArray mask = ctx.manager().ones(new Shape(maskShape), x.getDataType());
+    if (explicit) {
+      mask = mask.pad(Arrays2.enginePads(pads), 0);
+    }
+    return one(y.div(mask.getNDArrayInternal().avgPool(k, s, p, ceil, true)));
   }
 }

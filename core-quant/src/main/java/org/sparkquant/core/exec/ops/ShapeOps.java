@@ -338,7 +338,18 @@ public final class ShapeOps {
     }
     String mode = ctx.attrString("mode", "constant");
     if (mode.equals("constant")) {
-      return one(x.pad(Arrays2.enginePads(full), value));
+      // Negative pads remove elements; the engine pads only outward, so grow first and then crop.
+      long[] grow = java.util.Arrays.stream(full).map(p -> Math.max(0, p)).toArray();
+      NDArray y = x.pad(Arrays2.enginePads(grow), value);
+      if (java.util.Arrays.stream(full).allMatch(p -> p >= 0)) {
+        return one(y);
+      }
+      long[] ys = y.getShape().getShape();
+      NDIndex crop = new NDIndex();
+      for (int a = 0; a < rank; a++) {
+        crop.addSliceDim(Math.max(0, -full[a]), ys[a] - Math.max(0, -full[a + rank]));
+      }
+      return one(y.get(crop));
     }
     NDArray y = x;
     long[] shape = x.getShape().getShape();
