@@ -53,6 +53,7 @@ public final class DjlExecutor implements GraphExecutor {
 
   public DjlExecutor(Graph graph, OpRegistry registry) {
     registry.validate(graph);
+    NativeMemory.tune();
     this.graph = graph;
     this.registry = registry;
     this.manager = NDManager.newBaseManager(Device.cpu(), ENGINE);
