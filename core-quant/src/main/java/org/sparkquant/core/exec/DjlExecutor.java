@@ -31,6 +31,8 @@ import org.sparkquant.core.graph.ValueInfo;
  * GELU, bias additions) into single kernels. Values with a transform are never fused away, and while any listener
  * is registered the plan is the unfused graph, so every value of the original graph is observed. Not thread-safe:
  * use one executor per thread.
+ *
+ * <p>Values that depend only on input shapes are remembered per input-shape signature ({@link ShapeMemo}).
  */
 public final class DjlExecutor implements GraphExecutor {
   /** The engine every executor runs on. */
@@ -42,7 +44,7 @@ public final class DjlExecutor implements GraphExecutor {
   private final Map<String, NDArray> constants = new LinkedHashMap<>();
   private final List<ValueListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, ValueTransform> transforms = new HashMap<>();
-  private final Map<Set<String>, Plan> plans = new HashMap<>();
+  private final Map<PlanKey, Plan> plans = new HashMap<>();
   private boolean tracksGradients;
   private boolean closed;
 
@@ -77,12 +79,13 @@ public final class DjlExecutor implements GraphExecutor {
 
   /** The plan for the current registrations: fused unless listeners want every value. */
   private Plan plan() {
-    if (!listeners.isEmpty()) {
-      return plans.computeIfAbsent(null, k -> new Plan(graph, registry));
-    }
-    Set<String> pinned = Set.copyOf(transforms.keySet());
-    return plans.computeIfAbsent(pinned, k -> new Plan(new KernelFusion(k).apply(graph), registry));
+    PlanKey key = new PlanKey(listeners.isEmpty(), Set.copyOf(transforms.keySet()));
+    return plans.computeIfAbsent(
+        key, k -> new Plan(k.fused() ? new KernelFusion(k.pinned()).apply(graph) : graph, registry, k.pinned()));
   }
+
+  /** Plans differ by whether patterns may be fused and by which values must stay as they are. */
+  private record PlanKey(boolean fused, Set<String> pinned) {}
 
   @Override
   public NDList run(NDManager outputManager, Map<String, NDArray> inputs) {
@@ -94,6 +97,14 @@ public final class DjlExecutor implements GraphExecutor {
     }
     Plan plan = plan();
     NDArray[] values = new NDArray[plan.slotOf.size()];
+    List<Long> signature = null;
+    NDArray[] memo = null;
+    NDArray[] fresh = null;
+    if (plan.memo.enabled) {
+      signature = ShapeMemo.signature(graph.inputs().stream().map(v -> inputs.get(v.name())).toList());
+      memo = plan.memo.lookup(signature);
+      fresh = memo == null ? new NDArray[values.length] : null;
+    }
     Map<NDArray, Integer> liveRefs = new IdentityHashMap<>();
     Set<NDArray> external = Collections.newSetFromMap(new IdentityHashMap<>());
     external.addAll(constants.values());
@@ -117,6 +128,14 @@ public final class DjlExecutor implements GraphExecutor {
       }
       for (int i = 0; i < plan.nodes.size(); i++) {
         Node node = plan.nodes.get(i);
+        if (memo != null && plan.memo.shapeOnly[i]) {
+          for (int k = 0; k < plan.nodeOutputs[i].length; k++) {
+            NDArray v = memo[plan.nodeOutputs[i][k]];
+            external.add(v);
+            values[plan.nodeOutputs[i][k]] = publish(node, node.outputs().get(k), v);
+          }
+          continue;
+        }
         NDArray[] args = plan.arguments(i, values);
         NDArray[] outs;
         try {
@@ -132,6 +151,9 @@ public final class DjlExecutor implements GraphExecutor {
             NDArray v = publish(node, node.outputs().get(k), outs[k]);
             values[outSlots[k]] = v;
             liveRefs.merge(v, 1, Integer::sum);
+            if (fresh != null && plan.memo.shapeOnly[i]) {
+              ShapeMemo.remember(fresh, outSlots[k], v, manager);
+            }
           }
         }
         if (!tracksGradients) {
@@ -146,6 +168,9 @@ public final class DjlExecutor implements GraphExecutor {
             }
           }
         }
+      }
+      if (fresh != null) {
+        plan.memo.store(signature, fresh);
       }
       NDList result = new NDList(plan.outputSlots.length);
       for (int k = 0; k < plan.outputSlots.length; k++) {
@@ -244,8 +269,9 @@ public final class DjlExecutor implements GraphExecutor {
     final int[][] nodeOutputs;
     final int[][] freeAfter;
     final int[] outputSlots;
+    final ShapeMemo memo;
 
-    Plan(Graph g, OpRegistry registry) {
+    Plan(Graph g, OpRegistry registry, Set<String> pinned) {
       nodes = g.nodes();
       g.inputs().forEach(v -> slot(v.name()));
       g.constants().keySet().forEach(this::slot);
@@ -278,6 +304,7 @@ public final class DjlExecutor implements GraphExecutor {
             }
           });
       freeAfter = frees.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+      memo = new ShapeMemo(nodes, g.constants().keySet(), pinned);
     }
 
     private int slot(String value) {

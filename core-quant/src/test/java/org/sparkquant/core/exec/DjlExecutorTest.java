@@ -167,6 +167,33 @@ class DjlExecutorTest {
         e.getMessage());
   }
 
+  @Test
+  void shapeChainsAreRememberedPerInputShapeAndStayCorrect() {
+    // y = Reshape(x, [-1, dim1 of x]) built from Shape -> Gather -> Unsqueeze -> Concat, as exporters do.
+    Graph g = Graph.builder().opset("", 13)
+        .addInput(new ValueInfo("x", DataType.FLOAT, List.of(Dim.symbolic("a"), Dim.symbolic("b"), Dim.of(2))))
+        .addConstant("one", Tensor.ofLongs(new long[0], 1))
+        .addConstant("zero", Tensor.ofLongs(new long[] {1}, 0))
+        .addConstant("minus1", Tensor.ofLongs(new long[] {1}, -1))
+        .addNode(Node.of("shape", "Shape", List.of("x"), List.of("s")))
+        .addNode(Node.of("gather", "Gather", List.of("s", "one"), List.of("d"), Attribute.of("axis", 0L)))
+        .addNode(Node.of("unsq", "Unsqueeze", List.of("d", "zero"), List.of("du")))
+        .addNode(Node.of("concat", "Concat", List.of("minus1", "du"), List.of("t"), Attribute.of("axis", 0L)))
+        .addNode(Node.of("reshape", "Reshape", List.of("x", "t"), List.of("y")))
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null)).build();
+    try (DjlExecutor exec = new DjlExecutor(g);
+        NDManager m = NDManager.newBaseManager()) {
+      Random r = new Random(9);
+      long[][] shapes = {{2, 3, 2}, {4, 5, 2}, {2, 3, 2}, {4, 5, 2}, {1, 7, 2}};
+      for (long[] shape : shapes) {
+        float[] x = random(r, (int) (shape[0] * shape[1] * shape[2]));
+        NDArray y = exec.run(m, Map.of("x", m.create(x, new Shape(shape)))).singletonOrThrow();
+        assertArrayEquals(new long[] {shape[0] * 2, shape[1]}, y.getShape().getShape());
+        assertArrayEquals(x, y.toFloatArray());
+      }
+    }
+  }
+
   /** Resident set size from /proc (Linux), in bytes. */
   static long rss() throws IOException {
     String statm = Files.readString(Path.of("/proc/self/statm")).trim();
