@@ -1,12 +1,9 @@
 package org.sparkquant.io.bench;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparkquant.core.exec.DjlExecutor;
@@ -111,9 +108,7 @@ public final class ForwardBenchmark {
 
   private static float[] runOurs(DjlExecutor exec, NDManager manager, Map<String, OrtReference.Input> batch) {
     try (NDManager m = manager.newSubManager()) {
-      Map<String, NDArray> in = new HashMap<>();
-      batch.forEach((k, v) -> in.put(k, m.create((long[]) v.data(), new Shape(v.shape()))));
-      NDList out = exec.run(m, in);
+      NDList out = exec.run(m, OrtReference.Input.toArrays(batch, m));
       return out.get(0).toFloatArray();
     }
   }

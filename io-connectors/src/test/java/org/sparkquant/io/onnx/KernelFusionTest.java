@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -51,8 +49,7 @@ class KernelFusionTest {
     Map<String, OrtReference.Input> inputs = MiniLmInputs.tokenize(MiniLmInputs.sentences().subList(0, 8));
     try (DjlExecutor exec = new DjlExecutor(graph);
         NDManager m = NDManager.newBaseManager()) {
-      Map<String, NDArray> in = new HashMap<>();
-      inputs.forEach((k, v) -> in.put(k, m.create((long[]) v.data(), new Shape(v.shape()))));
+      Map<String, NDArray> in = OrtReference.Input.toArrays(inputs, m);
       float[] fused = exec.run(m, in).get(0).toFloatArray();
       float[] unfused;
       try (GraphExecutor.Registration r = exec.addListener((node, name, value) -> {})) {

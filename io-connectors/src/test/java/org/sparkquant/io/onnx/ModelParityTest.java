@@ -3,10 +3,8 @@ package org.sparkquant.io.onnx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -23,21 +21,22 @@ class ModelParityTest {
     Graph graph = new OnnxModelReader().read(model);
     try (DjlExecutor exec = new DjlExecutor(graph);
         NDManager m = NDManager.newBaseManager()) {
-      Map<String, NDArray> in = new HashMap<>();
-      inputs.forEach(
-          (k, v) ->
-              in.put(
-                  k,
-                  v.data() instanceof float[] f
-                      ? m.create(f, new Shape(v.shape()))
-                      : m.create((long[]) v.data(), new Shape(v.shape()))));
-      NDList out = exec.run(m, in);
+      NDList out = exec.run(m, OrtReference.Input.toArrays(inputs, m));
       Map<String, float[]> result = new HashMap<>();
       for (int i = 0; i < out.size(); i++) {
         result.put(graph.outputs().get(i).name(), out.get(i).toFloatArray());
       }
       return result;
     }
+  }
+
+  /** Runs {@code model} in ONNX Runtime (2 threads) and in our executor; returns {reference, ours} for {@code output}. */
+  static float[][] bothEngines(Path model, Map<String, OrtReference.Input> inputs, String output) throws Exception {
+    float[] ref;
+    try (OrtReference ort = new OrtReference(model, 2)) {
+      ref = ort.run(inputs, List.of(output)).get(output);
+    }
+    return new float[][] {ref, runOurs(model, inputs).get(output)};
   }
 
   static double maxAbsDiff(float[] a, float[] b) {
@@ -62,12 +61,8 @@ class ModelParityTest {
     Path model = TestModels.path(TestModels.MINILM);
     Map<String, OrtReference.Input> inputs = MiniLmInputs.tokenize(MiniLmInputs.sentences());
     assertEquals(32, inputs.get("input_ids").shape()[0]);
-    Map<String, float[]> ref;
-    try (OrtReference ort = new OrtReference(model, 2)) {
-      ref = ort.run(inputs, List.of("output_0"));
-    }
-    float[] ours = runOurs(model, inputs).get("output_0");
-    double diff = maxAbsDiff(ours, ref.get("output_0"));
+    float[][] both = bothEngines(model, inputs, "output_0");
+    double diff = maxAbsDiff(both[1], both[0]);
     System.out.printf("MiniLM last hidden state: max abs diff %.3g%n", diff);
     assertTrue(diff <= 1e-4, "max abs diff " + diff);
   }
@@ -82,11 +77,9 @@ class ModelParityTest {
     }
     Map<String, OrtReference.Input> inputs = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 192}));
     String out = "save_infer_model/scale_0.tmp_1";
-    float[] ref;
-    try (OrtReference ort = new OrtReference(model, 2)) {
-      ref = ort.run(inputs, List.of(out)).get(out);
-    }
-    float[] ours = runOurs(model, inputs).get(out);
+    float[][] both = bothEngines(model, inputs, out);
+    float[] ref = both[0];
+    float[] ours = both[1];
     double diff = maxAbsDiff(ours, ref);
     System.out.printf("PaddleOCR cls probabilities: max abs diff %.3g%n", diff);
     assertTrue(diff <= 1e-4, "max abs diff " + diff);
@@ -98,11 +91,9 @@ class ModelParityTest {
     Map<String, OrtReference.Input> inputs =
         Map.of("x", new OrtReference.Input(TextLines.page(320, 320), new long[] {1, 3, 320, 320}));
     String out = "sigmoid_0.tmp_0";
-    float[] ref;
-    try (OrtReference ort = new OrtReference(model, 2)) {
-      ref = ort.run(inputs, List.of(out)).get(out);
-    }
-    float[] ours = runOurs(model, inputs).get(out);
+    float[][] both = bothEngines(model, inputs, out);
+    float[] ref = both[0];
+    float[] ours = both[1];
     double rel = maxAbsDiff(ours, ref) / maxAbs(ref);
     System.out.printf("PaddleOCR det v4: max relative diff %.3g%n", rel);
     assertTrue(maxAbs(ref) > 0.1, "the detector should respond to the rendered text");
@@ -119,11 +110,9 @@ class ModelParityTest {
     }
     Map<String, OrtReference.Input> inputs = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 320}));
     String out = "softmax_11.tmp_0";
-    float[] ref;
-    try (OrtReference ort = new OrtReference(model, 2)) {
-      ref = ort.run(inputs, List.of(out)).get(out);
-    }
-    float[] ours = runOurs(model, inputs).get(out);
+    float[][] both = bothEngines(model, inputs, out);
+    float[] ref = both[0];
+    float[] ours = both[1];
     double rel = maxAbsDiff(ours, ref) / maxAbs(ref);
     System.out.printf("PaddleOCR rec v4: max relative diff %.3g%n", rel);
     assertTrue(rel <= 1e-3, "max relative diff " + rel);

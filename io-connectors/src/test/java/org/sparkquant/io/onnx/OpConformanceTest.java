@@ -12,7 +12,6 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -937,15 +936,7 @@ class OpConformanceTest {
       }
       try (DjlExecutor exec = new DjlExecutor(g);
           NDManager m = NDManager.newBaseManager()) {
-        Map<String, NDArray> in = new HashMap<>();
-        feeds.forEach(
-            (k, v) ->
-                in.put(
-                    k,
-                    v.data() instanceof float[] f
-                        ? m.create(f, new Shape(v.shape()))
-                        : m.create((long[]) v.data(), new Shape(v.shape()))));
-        NDList actual = exec.run(m, in);
+        NDList actual = exec.run(m, OrtReference.Input.toArrays(feeds, m));
         assertEquals(outputs.length, actual.size());
         for (int i = 0; i < outputs.length; i++) {
           assertOutputMatches(outputs[i], expected.get(outputs[i]), actual.get(i));

@@ -26,7 +26,20 @@ public final class OrtReference implements AutoCloseable {
   }
 
   /** A float or int64 input: {@code float[]} or {@code long[]} data with its shape. */
-  public record Input(Object data, long[] shape) {}
+  public record Input(Object data, long[] shape) {
+    /** The same input as an engine array, for running it through our executor. */
+    public ai.djl.ndarray.NDArray toArray(ai.djl.ndarray.NDManager m) {
+      ai.djl.ndarray.types.Shape s = new ai.djl.ndarray.types.Shape(shape);
+      return data instanceof float[] f ? m.create(f, s) : m.create((long[]) data, s);
+    }
+
+    /** Engine arrays for a whole feed. */
+    public static Map<String, ai.djl.ndarray.NDArray> toArrays(Map<String, Input> feed, ai.djl.ndarray.NDManager m) {
+      Map<String, ai.djl.ndarray.NDArray> in = new HashMap<>();
+      feed.forEach((k, v) -> in.put(k, v.toArray(m)));
+      return in;
+    }
+  }
 
   /**
    * An output with its element type kept: {@code float[]} (float), {@code long[]} (int64), {@code int[]} (int32) or

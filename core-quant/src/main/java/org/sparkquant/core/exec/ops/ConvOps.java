@@ -29,26 +29,39 @@ public final class ConvOps {
     r.register("ConvTranspose", ConvOps::convTranspose, transposed);
   }
 
+  /**
+   * Operands and geometry shared by both convolutions: input, weight, optional bias, input shape, and kernel size,
+   * strides, dilations and group with the ONNX defaults.
+   */
+  private record ConvArgs(
+      NDArray x, NDArray w, NDArray b, long[] xs, long[] kernel, long[] strides, long[] dilations, int group) {
+    static ConvArgs of(KernelContext ctx, NDArray[] in) {
+      long[] xs = in[0].getShape().getShape();
+      int spatial = xs.length - 2;
+      return new ConvArgs(
+          in[0], in[1], in.length > 2 ? in[2] : null, xs,
+          ctx.attrLongs("kernel_shape", Arrays2.tail(in[1].getShape().getShape(), 2)),
+          ctx.attrLongs("strides", Arrays2.fill(spatial, 1)),
+          ctx.attrLongs("dilations", Arrays2.fill(spatial, 1)),
+          (int) ctx.attrLong("group", 1));
+    }
+  }
+
   private static NDArray[] conv(KernelContext ctx, NDArray[] in) {
-    NDArray x = in[0];
-    NDArray w = in[1];
-    NDArray b = in.length > 2 ? in[2] : null;
-    long[] xs = x.getShape().getShape();
-    int n = xs.length - 2;
-    long[] kernel = ctx.attrLongs("kernel_shape", Arrays2.tail(w.getShape().getShape(), 2));
-    long[] strides = ctx.attrLongs("strides", Arrays2.fill(n, 1));
-    long[] dilations = ctx.attrLongs("dilations", Arrays2.fill(n, 1));
-    long[] pads = Arrays2.convPads(ctx, Arrays2.tail(xs, 2), kernel, strides, dilations);
+    ConvArgs a = ConvArgs.of(ctx, in);
+    int n = a.kernel().length;
+    long[] pads = Arrays2.convPads(ctx, Arrays2.tail(a.xs(), 2), a.kernel(), a.strides(), a.dilations());
     long[] padding = new long[n];
+    NDArray x = a.x();
     if (Arrays2.symmetric(pads)) {
       System.arraycopy(pads, 0, padding, 0, n);
     } else {
       x = x.pad(Arrays2.enginePads(pads), 0);
     }
-    int group = (int) ctx.attrLong("group", 1);
     return one(
         x.getNDArrayInternal()
-            .convolution(x, w, b, new Shape(strides), new Shape(padding), new Shape(dilations), group)
+            .convolution(
+                x, a.w(), a.b(), new Shape(a.strides()), new Shape(padding), new Shape(a.dilations()), a.group())
             .singletonOrThrow());
   }
 
@@ -108,14 +121,12 @@ public final class ConvOps {
    * as the ONNX specification describes), so asymmetric padding needs no special case.
    */
   private static NDArray[] convTranspose(KernelContext ctx, NDArray[] in) {
-    NDArray x = in[0];
-    NDArray w = in[1];
-    NDArray b = in.length > 2 ? in[2] : null;
-    long[] xs = x.getShape().getShape();
-    int n = xs.length - 2;
-    long[] kernel = ctx.attrLongs("kernel_shape", Arrays2.tail(w.getShape().getShape(), 2));
-    long[] strides = ctx.attrLongs("strides", Arrays2.fill(n, 1));
-    long[] dilations = ctx.attrLongs("dilations", Arrays2.fill(n, 1));
+    ConvArgs a = ConvArgs.of(ctx, in);
+    long[] xs = a.xs();
+    long[] kernel = a.kernel();
+    long[] strides = a.strides();
+    long[] dilations = a.dilations();
+    int n = kernel.length;
     long[] outPadding = ctx.attrLongs("output_padding", new long[n]);
     long[] pads = ctx.attrLongs("pads", new long[2 * n]);
     String autoPad = ctx.attrString("auto_pad", "NOTSET");
@@ -135,8 +146,7 @@ public final class ConvOps {
         pads[i + n] = total - pads[i];
       }
     }
-    int group = (int) ctx.attrLong("group", 1);
-    NDArray y = transposedConv(x, w, b, strides, dilations, outPadding, group);
+    NDArray y = transposedConv(a.x(), a.w(), a.b(), strides, dilations, outPadding, a.group());
     boolean cropped = false;
     NDIndex crop = new NDIndex().addAllDim().addAllDim();
     long[] ys = y.getShape().getShape();
