@@ -2,7 +2,6 @@ package org.sparkquant.core.exec.ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
 
@@ -57,11 +56,6 @@ final class Arrays2 {
 
   static NDArray meanKeep(NDArray x, int[] axes) {
     return reduceKeep(x, axes, (a, axis) -> a.mean(new int[] {axis}, true));
-  }
-
-  static boolean isInteger(NDArray a) {
-    DataType t = a.getDataType();
-    return t.isInteger() || t == DataType.BOOLEAN;
   }
 
   /** Numpy-style broadcast of two shapes. */
