@@ -33,7 +33,7 @@ public final class NativeMemory {
     if (applied || !Boolean.parseBoolean(System.getProperty("sparkquant.malloc.tuning", "true"))) {
       return applied;
     }
-    if (!Platform.isLinux() || Platform.isAndroid()) {
+    if (!Platform.isLinux() || Platform.isAndroid() || System.getenv().keySet().stream().anyMatch(k -> k.startsWith("MALLOC_"))) {
       return false;
     }
     try {
@@ -41,7 +41,7 @@ public final class NativeMemory {
       applied =
           c.mallopt(M_MMAP_THRESHOLD, 256 << 20) == 1
               & c.mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1
-              & c.mallopt(M_ARENA_MAX, 2) == 1;
+              & c.mallopt(M_ARENA_MAX, 1) == 1;
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       applied = false;
     }
