@@ -57,7 +57,11 @@ public final class OnnxModelWriter {
     return m.build();
   }
 
-  /** The IR version released together with an opset (the lowest one able to carry it). */
+  /**
+   * The IR version released together with an opset (the lowest one able to carry it), as in ONNX's release table:
+   * opset 23 came with IR 11 (float4), 24 with IR 12, and 25 (int2/uint2) and 26 with IR 13, the newest that ONNX
+   * Runtime 1.29 loads.
+   */
   static long irVersionFor(long opset) {
     if (opset <= 14) {
       return 7;
@@ -67,8 +71,12 @@ public final class OnnxModelWriter {
       return 9;
     } else if (opset <= 22) {
       return 10;
+    } else if (opset == 23) {
+      return 11;
+    } else if (opset == 24) {
+      return 12;
     }
-    return 11;
+    return 13;
   }
 
   private static NodeProto node(Node n) {
