@@ -18,24 +18,12 @@ import ai.djl.ndarray.types.Shape;
 public final class EngineQuantizer {
   private EngineQuantizer() {}
 
-  /** Tensors larger than this are fake-quantized in slabs along the first axis that stay in cache. */
-  static final long SLAB_ELEMENTS = 1 << 18;
-
   /**
    * Scale and zero point broadcastable against data of {@code shape}.
    *
    * @param zeroPointIsZero whether every zero point is 0, which saves two passes
    */
-  public record Broadcast(NDArray scale, NDArray zeroPoint, boolean zeroPointIsZero) {
-    /** The rows {@code [from, to)} of the first axis, for data split the same way. */
-    Broadcast rows(long from, long to) {
-      return new Broadcast(slice(scale, from, to), slice(zeroPoint, from, to), zeroPointIsZero);
-    }
-
-    private static NDArray slice(NDArray p, long from, long to) {
-      return p.getShape().dimension() == 0 || p.getShape().get(0) == 1 ? p : p.get(NDIndex.sliceAxis(0, from, to));
-    }
-  }
+  public record Broadcast(NDArray scale, NDArray zeroPoint, boolean zeroPointIsZero) {}
 
   /** The parameters as engine arrays shaped to broadcast against data of {@code shape}, owned by {@code m}. */
   public static Broadcast broadcast(NDManager m, QuantParams p, long[] shape) {
@@ -123,35 +111,11 @@ public final class EngineQuantizer {
     return scoped(() -> fakeQuantize(x, p.type(), broadcast(x.getManager(), p, x.getShape().getShape())));
   }
 
-  /**
-   * Large tensors are processed in slabs of rows, so the intermediate passes (divide, round, clamp, scale) run on
-   * data still in cache; the slabs are then concatenated. The arithmetic per element is unchanged.
-   */
   public static NDArray fakeQuantize(NDArray x, QuantType type, Broadcast b) {
-    return scoped(() -> fakeQuantizeSlabs(x, type, b));
+    return scoped(() -> fakeQuantizeUnscoped(x, type, b));
   }
 
-  private static NDArray fakeQuantizeSlabs(NDArray x, QuantType type, Broadcast b) {
-    Shape shape = x.getShape();
-    long rows = shape.dimension() == 0 ? 1 : shape.get(0);
-    long perRow = rows == 0 ? 0 : shape.size() / rows;
-    long slabRows = perRow == 0 ? rows : Math.max(1, SLAB_ELEMENTS / perRow);
-    if (shape.size() <= SLAB_ELEMENTS || slabRows >= rows) {
-      return fakeQuantizeWhole(x, type, b);
-    }
-    ai.djl.ndarray.NDList slabs = new ai.djl.ndarray.NDList();
-    try {
-      for (long r = 0; r < rows; r += slabRows) {
-        long end = Math.min(rows, r + slabRows);
-        slabs.add(fakeQuantizeWhole(x.get(NDIndex.sliceAxis(0, r, end)), type, b.rows(r, end)));
-      }
-      return ai.djl.ndarray.NDArrays.concat(slabs, 0);
-    } finally {
-      slabs.close();
-    }
-  }
-
-  private static NDArray fakeQuantizeWhole(NDArray x, QuantType type, Broadcast b) {
+  private static NDArray fakeQuantizeUnscoped(NDArray x, QuantType type, Broadcast b) {
     NDArray q = quantizeUnscoped(x, type, b);
     if (!type.isFloat() && !b.zeroPointIsZero()) {
       q.subi(b.zeroPoint());

@@ -48,11 +48,6 @@ class EngineQuantizerTest {
   }
 
   @Test
-  void largeTensorsProcessedInSlabsMatchTheReferenceToo() {
-    compareWithReference(new long[] {1100, 300}, new QuantType[] {QuantType.INT8, QuantType.UINT4, QuantType.FP8_E4M3FN});
-  }
-
-  @Test
   void arraysOwnedByTheCallerAreAllThatRemain() {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x = m.randomNormal(new Shape(1000, 300));
