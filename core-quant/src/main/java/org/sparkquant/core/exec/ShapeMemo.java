@@ -19,7 +19,7 @@ import org.sparkquant.core.graph.Node;
  *
  * <p>Only sound when every shape in the graph follows from the graph inputs' shapes, so it is enabled only if each
  * input that decides an output shape by its values (Reshape's target, Slice's bounds, …) is a constant or itself
- * shape-only. Values with a transform never count as shape-only.
+ * shape-only. Values with a transform (node outputs and constants alike) never count as shape-only.
  */
 final class ShapeMemo {
   /** Cached input-shape signatures per executor plan. */
@@ -73,6 +73,7 @@ final class ShapeMemo {
   ShapeMemo(List<Node> nodes, Set<String> constants, Set<String> pinned) {
     shapeOnly = new boolean[nodes.size()];
     Set<String> known = new HashSet<>(constants);
+    known.removeAll(pinned);
     boolean any = false;
     boolean sound = true;
     for (int i = 0; i < nodes.size(); i++) {
