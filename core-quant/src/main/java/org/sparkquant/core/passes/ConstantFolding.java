@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,21 +57,10 @@ public final class ConstantFolding implements GraphPass {
     if (kept.size() == graph.nodes().size()) {
       return graph;
     }
-    Set<String> used = new HashSet<>();
-    kept.forEach(n -> used.addAll(n.inputs()));
-    graph.outputs().forEach(o -> used.add(o.name()));
     Graph.Builder b = graph.toBuilder().clearNodes();
     kept.forEach(b::addNode);
-    for (String name : graph.constants().keySet()) {
-      b.removeConstant(name);
-    }
-    constants.forEach(
-        (name, t) -> {
-          if (used.contains(name)) {
-            b.addConstant(name, t);
-          }
-        });
-    return b.build();
+    constants.forEach(b::addConstant);
+    return new ConstantPruning().apply(b.build());
   }
 
   private static void putShape(Map<String, long[]> shapes, ValueInfo v) {
