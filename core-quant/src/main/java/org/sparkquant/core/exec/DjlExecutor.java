@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
@@ -139,7 +140,8 @@ public final class DjlExecutor implements GraphExecutor {
         NDArray[] args = plan.arguments(i, values);
         NDArray[] outs;
         try {
-          outs = plan.kernels[i].run(new KernelContext(node, graph.defaultOpset(), runManager), args);
+          outs = plan.kernels[i].run(
+              new KernelContext(node, graph.defaultOpset(), runManager, plan.inputTypes[i]), args);
         } catch (IllegalArgumentException e) {
           throw e;
         } catch (RuntimeException e) {
@@ -264,6 +266,7 @@ public final class DjlExecutor implements GraphExecutor {
   private static final class Plan {
     final List<Node> nodes;
     final OpKernel[] kernels;
+    final DataType[][] inputTypes;
     final Map<String, Integer> slotOf = new HashMap<>();
     final int[][] nodeInputs;
     final int[][] nodeOutputs;
@@ -276,12 +279,14 @@ public final class DjlExecutor implements GraphExecutor {
       g.inputs().forEach(v -> slot(v.name()));
       g.constants().keySet().forEach(this::slot);
       kernels = new OpKernel[nodes.size()];
+      inputTypes = new DataType[nodes.size()][];
       nodeInputs = new int[nodes.size()][];
       nodeOutputs = new int[nodes.size()][];
       Map<Integer, Integer> lastUse = new HashMap<>();
       for (int i = 0; i < nodes.size(); i++) {
         Node n = nodes.get(i);
         kernels[i] = registry.spec(n).kernel();
+        inputTypes[i] = KernelContext.constantTypes(n, g.constants());
         nodeInputs[i] = n.inputs().stream().mapToInt(v -> v.isEmpty() ? -1 : slot(v)).toArray();
         nodeOutputs[i] = n.outputs().stream().mapToInt(v -> v.isEmpty() ? -1 : slot(v)).toArray();
         for (int s : nodeInputs[i]) {

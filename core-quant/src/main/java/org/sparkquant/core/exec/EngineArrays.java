@@ -7,6 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.Tensor;
+import org.sparkquant.core.numerics.Packing;
+import org.sparkquant.core.numerics.QuantType;
+import org.sparkquant.core.numerics.SmallFloats;
 
 /** Conversions between IR tensors and engine arrays, and between IR and engine element types. */
 public final class EngineArrays {
@@ -46,12 +49,42 @@ public final class EngineArrays {
     };
   }
 
-  /** Copies a tensor into a new array owned by {@code manager}. */
+  /**
+   * Copies a tensor into a new array owned by {@code manager}. Types the engine has no arrays for (4- and 2-bit
+   * integers, FP8, FP4, UINT16) are widened to float32 holding their values (codes, or decoded small floats), which
+   * is what DequantizeLinear consumes.
+   */
   public static NDArray toArray(NDManager manager, Tensor t) {
+    if (!hasEngineType(t.dataType())) {
+      return manager.create(widened(t), new Shape(t.shape()));
+    }
     ByteBuffer data = t.data();
     ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
     direct.put(data).flip();
     return manager.create(direct, new Shape(t.shape()), toEngine(t.dataType()));
+  }
+
+  /** Whether the engine computes in this type directly. */
+  public static boolean hasEngineType(DataType t) {
+    return switch (t) {
+      case FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT8, UINT8, INT16, INT32, INT64, BOOL -> true;
+      default -> false;
+    };
+  }
+
+  private static float[] widened(Tensor t) {
+    QuantType q = QuantType.of(t.dataType());
+    if (q == null) {
+      throw new IllegalArgumentException("element type " + t.dataType() + " cannot be computed in by the engine");
+    }
+    byte[] bytes = new byte[t.data().remaining()];
+    t.data().get(bytes);
+    int[] codes = Packing.unpack(q, bytes, (int) t.numElements());
+    float[] v = new float[codes.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = q.isFloat() ? SmallFloats.decode(q, codes[i]) : codes[i];
+    }
+    return v;
   }
 
   /** Copies an array into a heap tensor. */

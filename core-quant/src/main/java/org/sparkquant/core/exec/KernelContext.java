@@ -3,6 +3,7 @@ package org.sparkquant.core.exec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.sparkquant.core.graph.Attribute;
+import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.ModelFormatException;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
@@ -12,11 +13,36 @@ public final class KernelContext {
   private final Node node;
   private final long opset;
   private final NDManager manager;
+  private final DataType[] inputTypes;
 
   public KernelContext(Node node, long opset, NDManager manager) {
+    this(node, opset, manager, new DataType[node.inputs().size()]);
+  }
+
+  /** @param inputTypes declared IR element type per input where known (constants), else null entries */
+  public KernelContext(Node node, long opset, NDManager manager, DataType[] inputTypes) {
     this.node = node;
     this.opset = opset;
     this.manager = manager;
+    this.inputTypes = inputTypes;
+  }
+
+  /** The IR element types of a node's constant inputs (null for the others). */
+  public static DataType[] constantTypes(Node node, java.util.Map<String, Tensor> constants) {
+    DataType[] types = new DataType[node.inputs().size()];
+    for (int i = 0; i < types.length; i++) {
+      Tensor t = constants.get(node.inputs().get(i));
+      types[i] = t == null ? null : t.dataType();
+    }
+    return types;
+  }
+
+  /**
+   * The IR element type of input {@code i} when it is a constant, else null. It tells, for example, that a
+   * float32 engine array holds INT4 codes.
+   */
+  public DataType inputType(int i) {
+    return i < inputTypes.length ? inputTypes[i] : null;
   }
 
   public Node node() {

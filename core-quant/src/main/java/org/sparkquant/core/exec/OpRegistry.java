@@ -12,6 +12,7 @@ import org.sparkquant.core.exec.ops.FusedOps;
 import org.sparkquant.core.exec.ops.MatrixOps;
 import org.sparkquant.core.exec.ops.NormalizationOps;
 import org.sparkquant.core.exec.ops.PoolOps;
+import org.sparkquant.core.exec.ops.QuantOps;
 import org.sparkquant.core.exec.ops.ReductionOps;
 import org.sparkquant.core.exec.ops.ResizeOp;
 import org.sparkquant.core.exec.ops.ShapeOps;
@@ -53,6 +54,7 @@ public final class OpRegistry {
     ReductionOps.register(r);
     ShapeOps.register(r);
     ResizeOp.register(r);
+    QuantOps.register(r);
     FusedOps.register(r);
     return r;
   }

@@ -37,7 +37,8 @@ public final class EngineQuantizer {
     return new Broadcast(expand(scale, p.granularity(), shape), expand(zero, p.granularity(), shape), allZero);
   }
 
-  private static NDArray expand(NDArray param, Granularity g, long[] shape) {
+  /** A parameter tensor laid out as {@link Granularity#paramShape} made broadcastable against data of {@code shape}. */
+  public static NDArray expand(NDArray param, Granularity g, long[] shape) {
     int rank = shape.length;
     int axis = g.axis(rank);
     if (g instanceof Granularity.PerTensor) {

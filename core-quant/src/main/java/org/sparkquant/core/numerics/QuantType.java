@@ -32,6 +32,16 @@ public enum QuantType {
     this.max = max;
   }
 
+  /** The quantized type stored as ONNX element type {@code t}, or null if {@code t} is not one. */
+  public static QuantType of(DataType t) {
+    for (QuantType q : values()) {
+      if (q.onnxType == t) {
+        return q;
+      }
+    }
+    return null;
+  }
+
   /** The ONNX element type that stores this type. */
   public DataType onnxType() {
     return onnxType;

@@ -95,7 +95,8 @@ public final class ConstantFolding implements GraphPass {
           args[i] = EngineArrays.toArray(sub, constants.get(in));
         }
       }
-      NDArray[] outs = registry.spec(node).kernel().run(new KernelContext(node, graph.defaultOpset(), sub), args);
+      NDArray[] outs = registry.spec(node).kernel()
+          .run(new KernelContext(node, graph.defaultOpset(), sub, KernelContext.constantTypes(node, constants)), args);
       if (outs.length < node.outputs().size()
           || Arrays.stream(outs).anyMatch(o -> o == null || o.getShape().size() > MAX_FOLDED_ELEMENTS)) {
         return false;

@@ -21,6 +21,9 @@ public final class OrtReference implements AutoCloseable {
   public OrtReference(Path model, int threads) throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     options.setIntraOpNumThreads(threads);
+    // ONNX Runtime fuses DequantizeLinear + MatMul into MatMulNBits and by default computes it with int8
+    // activations (accuracy level 4), an approximation of the model; the reference must compute the model exactly.
+    options.addConfigEntry("session.qdq_matmulnbits_accuracy_level", "0");
     options.setInterOpNumThreads(1);
     session = env.createSession(model.toString(), options);
   }
