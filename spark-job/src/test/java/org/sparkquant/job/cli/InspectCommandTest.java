@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,20 +16,15 @@ import org.sparkquant.io.onnx.OnnxModelWriter;
 
 class InspectCommandTest {
 
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = SparkQuantCli.execute(args, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
+  private static Cli.Result run(String... args) {
+    return Cli.run(args);
   }
 
   @Test
   void inspectListsEveryNodeWithShapesAndASummary(@TempDir Path dir) throws Exception {
     Path model = dir.resolve("tiny.onnx");
     new OnnxModelWriter().write(BadModels.tinyGraph(), model);
-    Result r = run("inspect", "--model", model.toString(), "--input-shape", "x=4x16");
+    Cli.Result r = run("inspect", "--model", model.toString(), "--input-shape", "x=4x16");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+mm\\s+MatMul\\s+\\[4,16\\] \\[16,16\\] -> \\[4,16\\]")),
         r.out());
@@ -44,7 +37,7 @@ class InspectCommandTest {
   void inspectWithoutTrialRunShowsDeclaredShapes(@TempDir Path dir) throws Exception {
     Path model = dir.resolve("tiny.onnx");
     new OnnxModelWriter().write(BadModels.tinyGraph(), model);
-    Result r = run("inspect", "--model", model.toString(), "--no-shapes");
+    Cli.Result r = run("inspect", "--model", model.toString(), "--no-shapes");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("[batch,16] [16,16] -> ?"), r.out());
     assertTrue(r.out().contains("-> [batch,16]"), r.out());
@@ -54,7 +47,7 @@ class InspectCommandTest {
   @EnumSource(BadModels.class)
   void badModelsExitWithOneLineAndCode1(BadModels bad, @TempDir Path dir) throws Exception {
     Path model = bad.create(dir);
-    Result r = run("inspect", "--model", model.toString());
+    Cli.Result r = run("inspect", "--model", model.toString());
     assertEquals(SparkQuantCli.EXIT_BAD_INPUT, r.code());
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("error: model file '" + model + "'"), r.err());
@@ -65,7 +58,7 @@ class InspectCommandTest {
   @Test
   void verboseAddsTheStackTrace(@TempDir Path dir) throws Exception {
     Path model = BadModels.CYCLE.create(dir);
-    Result r = run("inspect", "--model", model.toString(), "--verbose");
+    Cli.Result r = run("inspect", "--model", model.toString(), "--verbose");
     assertEquals(1, r.code());
     assertTrue(r.err().lines().count() > 3, r.err());
     assertTrue(r.err().contains("\tat org.sparkquant"), r.err());
@@ -78,7 +71,7 @@ class InspectCommandTest {
     Path model = dir.resolve("m.onnx");
     new OnnxModelWriter().write(BadModels.tinyGraph(), model);
     String[] args = line.isEmpty() ? new String[0] : line.replace("m.onnx", model.toString()).split(" ");
-    Result r = run(args);
+    Cli.Result r = run(args);
     assertEquals(SparkQuantCli.EXIT_USAGE, r.code(), r.out() + r.err());
     assertTrue(r.err().startsWith("error: "), r.err());
     assertFalse(r.err().contains("\tat "), r.err());
@@ -87,7 +80,7 @@ class InspectCommandTest {
   @ParameterizedTest
   @ValueSource(strings = {"--help", "inspect --help", "help inspect"})
   void everyCommandHasHelp(String line) {
-    Result r = run(line.split(" "));
+    Cli.Result r = run(line.split(" "));
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("Usage: sparkquant"), r.out());
   }
@@ -96,7 +89,7 @@ class InspectCommandTest {
   void inputShapeForUnknownInputNamesTheInputs(@TempDir Path dir) throws Exception {
     Path model = dir.resolve("m.onnx");
     new OnnxModelWriter().write(BadModels.tinyGraph(), model);
-    Result r = run("inspect", "--model", model.toString(), "--input-shape", "y=1x16");
+    Cli.Result r = run("inspect", "--model", model.toString(), "--input-shape", "y=1x16");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("'y' is not an input of the model; inputs are [x]"), r.err());
     assertTrue(Files.exists(model));

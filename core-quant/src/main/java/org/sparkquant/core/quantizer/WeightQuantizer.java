@@ -1,0 +1,121 @@
+package org.sparkquant.core.quantizer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sparkquant.core.graph.Attribute;
+import org.sparkquant.core.graph.DataType;
+import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.Node;
+import org.sparkquant.core.graph.Tensor;
+import org.sparkquant.core.numerics.Granularity;
+import org.sparkquant.core.numerics.Packing;
+import org.sparkquant.core.numerics.QuantParams;
+import org.sparkquant.core.numerics.ScalarQuantizer;
+import org.sparkquant.core.passes.BatchNormFolding;
+import org.sparkquant.core.passes.QuantizedWeights;
+
+/**
+ * Data-free weight quantization (round to nearest): the weights of Conv, ConvTranspose, Gemm and MatMul nodes get
+ * parameters from their own min/max, per the config and its rules, and the graph stores them quantized
+ * ({@link QuantizedWeights}). Graph mode folds BatchNorm first, so folded weights are what gets quantized.
+ */
+public final class WeightQuantizer {
+  /** Ops whose second input is a weight. */
+  public static final Set<String> WEIGHTED_OPS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+
+  private WeightQuantizer() {}
+
+  /** One quantized weight, for reports. */
+  public record LayerReport(
+      String node, String op, String weight, String spec, double sqnrDb, long bytesBefore, long bytesAfter) {}
+
+  /** The quantized graph and what happened to each weight. */
+  public record Result(Graph graph, List<LayerReport> layers) {}
+
+  public static Result quantize(Graph graph, QuantizerConfig config) {
+    for (LayerRule rule : config.rules()) {
+      if (graph.nodes().stream().noneMatch(rule::matches)) {
+        throw new IllegalArgumentException("rule " + rule.describe() + " matches no node of the model");
+      }
+    }
+    Graph g = config.mode() == QuantizerConfig.ExecutionMode.GRAPH ? new BatchNormFolding().apply(graph) : graph;
+    Map<String, QuantParams> params = new LinkedHashMap<>();
+    List<LayerReport> reports = new ArrayList<>();
+    for (Node n : g.nodes()) {
+      if (!WEIGHTED_OPS.contains(n.opType()) || !n.domain().isEmpty() || n.inputs().size() < 2) {
+        continue;
+      }
+      String name = n.inputs().get(1);
+      Tensor w = g.constants().get(name);
+      if (w == null || w.dataType() != DataType.FLOAT || w.rank() < 2 || params.containsKey(name)) {
+        continue;
+      }
+      WeightSpec spec = specFor(n, config);
+      if (spec == null) {
+        continue;
+      }
+      int[] axes = axes(n, w.rank());
+      Granularity gr = spec.granularity(axes[0], axes[1]);
+      QuantParams p = rangeParams(w, spec, gr);
+      params.put(name, p);
+      reports.add(report(n, name, w, spec, p));
+    }
+    return new Result(new QuantizedWeights(params).apply(g), reports);
+  }
+
+  /** The spec the rules give {@code n}: the last matching rule wins; null means skip. */
+  private static WeightSpec specFor(Node n, QuantizerConfig config) {
+    WeightSpec spec = config.weights();
+    for (LayerRule rule : config.rules()) {
+      if (rule.matches(n)) {
+        spec = rule.weights();
+      }
+    }
+    return spec;
+  }
+
+  /** {output-channel axis, input axis} of the weight of {@code n}. */
+  static int[] axes(Node n, int rank) {
+    return switch (n.opType()) {
+      case "Conv" -> new int[] {0, 1};
+      case "ConvTranspose" -> new int[] {1, 0};
+      case "Gemm" -> {
+        Attribute t = n.attributes().get("transB");
+        yield t != null && (Long) t.value() != 0 ? new int[] {0, 1} : new int[] {1, 0};
+      }
+      default -> new int[] {rank - 1, rank - 2};
+    };
+  }
+
+  private static QuantParams rangeParams(Tensor w, WeightSpec spec, Granularity g) {
+    long[] ps = g.paramShape(w.shape());
+    int count = (int) Tensor.numElements(ps);
+    float[] min = new float[count];
+    float[] max = new float[count];
+    int[] index = ScalarQuantizer.paramIndex(w.shape(), g);
+    float[] v = w.floats();
+    for (int i = 0; i < v.length; i++) {
+      min[index[i]] = Math.min(min[index[i]], v[i]);
+      max[index[i]] = Math.max(max[index[i]], v[i]);
+    }
+    return spec.scheme().params(spec.type(), g, ps, min, max);
+  }
+
+  private static LayerReport report(Node n, String name, Tensor w, WeightSpec spec, QuantParams p) {
+    float[] v = w.floats();
+    float[] fq = ScalarQuantizer.fakeQuantize(v, w.shape(), p);
+    double signal = 0;
+    double noise = 0;
+    for (int i = 0; i < v.length; i++) {
+      signal += (double) v[i] * v[i];
+      noise += (double) (v[i] - fq[i]) * (v[i] - fq[i]);
+    }
+    double sqnr = noise == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / noise);
+    long params = p.scale().length;
+    long after = Packing.byteCount(spec.type(), v.length) + 4 * params + Packing.byteCount(spec.type(), (int) params);
+    return new LayerReport(n.name(), n.opType(), name, spec.describe(), sqnr, 4L * v.length, after);
+  }
+}
