@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
+import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.output.AtomicDirectory;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Quantizes a model's weights without data (round to nearest) and writes DIR/model.onnx (ONNX QDQ),",
-      "DIR/report.json and DIR/_SUCCESS, atomically. Presets: w8, w4g32, w4g128, w2g16, fp8, fp4g32;",
+      "DIR/report.json and DIR/_SUCCESS, atomically. Presets: w8, w4g32, w4g128, w2g16, fp8, fp4g32,",
+      "or a YAML/JSON config with per-layer rules;",
       "presets that quantize activations (w8a8, w4a8g32, fp8a8) need data: use 'calibrate'."
     })
 public final class QuantizeCommand implements Callable<Integer> {
@@ -45,11 +47,15 @@ public final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The FP32 ONNX model.")
   Path model;
 
-  @Option(names = "--preset", defaultValue = "w8", paramLabel = "P", description = "Preset (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--preset", paramLabel = "P", description = "Preset (default: w8).")
   String preset;
 
-  @Option(names = "--mode", defaultValue = "graph", paramLabel = "graph|eager",
-      description = "graph folds BatchNorm into convolutions first; eager quantizes the graph as it is.")
+  @Option(names = "--config", paramLabel = "F.yaml",
+      description = "Quantizer config (YAML or JSON): preset, mode, weights, per-layer rules.")
+  Path configFile;
+
+  @Option(names = "--mode", paramLabel = "graph|eager",
+      description = "graph (default) folds BatchNorm into convolutions first; eager quantizes the graph as it is.")
   String mode;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
@@ -68,7 +74,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     Graph.Builder withProvenance = result.graph().toBuilder()
         .metadata("sparkquant.version", VERSION)
         .metadata("sparkquant.preset", config.preset())
-        .metadata("sparkquant.mode", mode)
+        .metadata("sparkquant.mode", modeName(config))
         .metadata("sparkquant.source_sha256", sha);
     Graph out = withProvenance.build();
     Map<String, Object> report = report(config, result, sha);
@@ -81,29 +87,44 @@ public final class QuantizeCommand implements Callable<Integer> {
     Map<String, Object> totals = (Map<String, Object>) report.get("totals");
     PrintWriter pw = spec.commandLine().getOut();
     pw.printf("quantized %d weights with %s (%s mode): %,d -> %,d bytes (%.2fx smaller), mean weight SQNR %.1f dB%n",
-        result.layers().size(), config.preset(), mode, (Long) totals.get("bytes_before"),
+        result.layers().size(), config.preset(), modeName(config), (Long) totals.get("bytes_before"),
         (Long) totals.get("bytes_after"), (Double) totals.get("compression"), (Double) totals.get("mean_sqnr_db"));
     pw.printf("wrote %s%n", output.resolve("model.onnx"));
     return 0;
   }
 
+  /** The config from {@code --config} or {@code --preset}, with {@code --mode} applied. */
   private QuantizerConfig config() {
+    if (preset != null && configFile != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give --preset or --config, not both");
+    }
     QuantizerConfig config;
-    try {
-      config = QuantizerConfig.preset(preset);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
+    if (configFile != null) {
+      config = QuantizerConfigFiles.read(configFile);
+    } else {
+      try {
+        config = QuantizerConfig.preset(preset == null ? "w8" : preset);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--preset: " + e.getMessage());
+      }
     }
     if (config.quantizesActivations()) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--preset " + preset
+      throw new CommandLine.ParameterException(spec.commandLine(), "preset " + config.preset()
           + " quantizes activations, which needs calibration data: use 'sparkquant calibrate'");
     }
+    if (mode == null) {
+      return config;
+    }
     return switch (mode) {
-      case "graph" -> config;
+      case "graph" -> config.withMode(QuantizerConfig.ExecutionMode.GRAPH);
       case "eager" -> config.withMode(QuantizerConfig.ExecutionMode.EAGER);
       default -> throw new CommandLine.ParameterException(spec.commandLine(),
           "--mode: '" + mode + "' is not one of graph, eager");
     };
+  }
+
+  private String modeName(QuantizerConfig config) {
+    return config.mode().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private Map<String, Object> report(QuantizerConfig config, WeightQuantizer.Result result, String sha) {
@@ -131,7 +152,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     Map<String, Object> provenance = new LinkedHashMap<>();
     provenance.put("sparkquant", VERSION);
     provenance.put("preset", config.preset());
-    provenance.put("mode", mode);
+    provenance.put("mode", modeName(config));
+    if (configFile != null) {
+      provenance.put("config", QuantizerConfigFiles.toYaml(config));
+    }
     provenance.put("model", model.toString());
     provenance.put("model_sha256", sha);
     Map<String, Object> report = new LinkedHashMap<>();

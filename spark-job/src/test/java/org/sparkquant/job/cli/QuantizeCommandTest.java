@@ -101,6 +101,28 @@ class QuantizeCommandTest {
     assertTrue(r.err().contains("unknown preset 'w5'") && r.err().contains("w4g32"), r.err());
   }
 
+  @Test
+  void configFilesApplyRulesAndRulesThatMatchNothingAreErrors(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("tiny.onnx");
+    new org.sparkquant.io.onnx.OnnxModelWriter().write(BadModels.tinyGraph(), model);
+    Path skip = dir.resolve("skip.yaml");
+    Files.writeString(skip, "version: 1\npreset: w4g32\nrules:\n  - {match: op_type, pattern: MatMul, action: skip}\n");
+    Cli.Result r = Cli.run("quantize", "--model", model.toString(), "--config", skip.toString(), "--output",
+        dir.resolve("a").toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("quantized 0 weights with w4g32"), r.out());
+    Path none = dir.resolve("none.yaml");
+    Files.writeString(none, "version: 1\npreset: w8\nrules:\n  - {match: regex, pattern: '/nope/.*', action: skip}\n");
+    r = Cli.run("quantize", "--model", model.toString(), "--config", none.toString(), "--output",
+        dir.resolve("b").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("rule regex '/nope/.*' matches no node"), r.err());
+    assertFalse(Files.exists(dir.resolve("b")));
+    r = Cli.run("quantize", "--model", model.toString(), "--config", none.toString(), "--preset", "w8", "--output",
+        dir.resolve("c").toString());
+    assertEquals(2, r.code());
+  }
+
   private static void assertNoTemporaries(Path dir) throws Exception {
     try (Stream<Path> files = Files.list(dir)) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "temporary directory left");

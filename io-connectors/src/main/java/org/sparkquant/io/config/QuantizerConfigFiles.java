@@ -1,0 +1,225 @@
+package org.sparkquant.io.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.sparkquant.core.numerics.QuantType;
+import org.sparkquant.core.numerics.Scheme;
+import org.sparkquant.core.quantizer.LayerRule;
+import org.sparkquant.core.quantizer.QuantizerConfig;
+import org.sparkquant.core.quantizer.WeightSpec;
+
+/**
+ * Reads and writes {@link QuantizerConfig} as YAML or JSON (JSON is YAML, so one reader serves both):
+ *
+ * <pre>
+ * version: 1
+ * preset: w4g32            # the starting point; the keys below override it
+ * mode: graph              # graph | eager
+ * weights: {type: INT4, scheme: SYMMETRIC, layout: PER_BLOCK, block_size: 32}
+ * rules:                   # in order; the last matching rule wins
+ *   - {match: regex, pattern: "/pooler/.*", action: skip}
+ *   - {match: op_type, pattern: Gemm, weights: {type: INT8, layout: PER_CHANNEL}}
+ * </pre>
+ *
+ * <p>Unknown keys, unknown versions and invalid values are errors that name the file, the key path and what was
+ * expected.
+ */
+public final class QuantizerConfigFiles {
+  /** The format version this reader understands. */
+  public static final int VERSION = 1;
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private QuantizerConfigFiles() {}
+
+  /** Reads a config file. */
+  public static QuantizerConfig read(Path file) {
+    String where = "config '" + file + "'";
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(where + " does not exist or is not a file");
+    }
+    JsonNode root;
+    try {
+      root = YAML.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(where + " is not valid YAML/JSON: " + firstLine(e.getMessage()));
+    }
+    return parse(root, where);
+  }
+
+  /** Parses a config from YAML or JSON text; {@code where} names the source in errors. */
+  public static QuantizerConfig parse(String text, String where) {
+    try {
+      return parse(YAML.readTree(text), where);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(where + " is not valid YAML/JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static QuantizerConfig parse(JsonNode root, String where) {
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException(where + ": expected a mapping at the top level");
+    }
+    onlyKeys(root, where, "", Set.of("version", "preset", "mode", "weights", "rules"));
+    int version = root.path("version").asInt(-1);
+    if (version != VERSION) {
+      throw new IllegalArgumentException(where + ": 'version' must be " + VERSION + ", found " + root.get("version"));
+    }
+    String preset = text(root, "preset", where, "");
+    QuantizerConfig config;
+    try {
+      config = QuantizerConfig.preset(preset);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": 'preset': " + e.getMessage());
+    }
+    if (root.has("mode")) {
+      config = config.withMode(enumValue(QuantizerConfig.ExecutionMode.class, text(root, "mode", where, ""),
+          where, "mode"));
+    }
+    if (root.has("weights")) {
+      config = new QuantizerConfig(config.preset(), weights(root.get("weights"), config.weights(), where, "weights"),
+          config.activations(), config.rules(), config.mode());
+    }
+    List<LayerRule> rules = new ArrayList<>();
+    JsonNode rs = root.get("rules");
+    if (rs != null) {
+      if (!rs.isArray()) {
+        throw new IllegalArgumentException(where + ": 'rules' must be a list");
+      }
+      for (int i = 0; i < rs.size(); i++) {
+        rules.add(rule(rs.get(i), config.weights(), where, "rules[" + i + "]"));
+      }
+    }
+    return config.withRules(rules);
+  }
+
+  private static LayerRule rule(JsonNode n, WeightSpec base, String where, String path) {
+    if (!n.isObject()) {
+      throw new IllegalArgumentException(where + ": '" + path + "' must be a mapping");
+    }
+    onlyKeys(n, where, path + ".", Set.of("match", "pattern", "action", "weights"));
+    LayerRule.Match match = enumValue(LayerRule.Match.class, text(n, "match", where, path + "."), where, path + ".match");
+    String pattern = text(n, "pattern", where, path + ".");
+    String action = n.has("action") ? text(n, "action", where, path + ".") : "override";
+    try {
+      if (action.equals("skip")) {
+        if (n.has("weights")) {
+          throw new IllegalArgumentException("a skip rule takes no 'weights'");
+        }
+        return LayerRule.skip(match, pattern);
+      }
+      if (!action.equals("override")) {
+        throw new IllegalArgumentException("'action' must be skip or override, found '" + action + "'");
+      }
+      if (!n.has("weights")) {
+        throw new IllegalArgumentException("an override rule needs 'weights'");
+      }
+      return new LayerRule(match, pattern, weights(n.get("weights"), base, where, path + ".weights"));
+    } catch (IllegalArgumentException e) {
+      throw e.getMessage().startsWith(where) ? e : new IllegalArgumentException(where + ": '" + path + "': "
+          + e.getMessage());
+    }
+  }
+
+  private static WeightSpec weights(JsonNode n, WeightSpec base, String where, String path) {
+    if (!n.isObject()) {
+      throw new IllegalArgumentException(where + ": '" + path + "' must be a mapping");
+    }
+    onlyKeys(n, where, path + ".", Set.of("type", "scheme", "layout", "block_size"));
+    QuantType type = n.has("type") ? enumValue(QuantType.class, text(n, "type", where, path + "."), where,
+        path + ".type") : base.type();
+    Scheme scheme = n.has("scheme") ? enumValue(Scheme.class, text(n, "scheme", where, path + "."), where,
+        path + ".scheme") : base.scheme();
+    WeightSpec.Layout layout = n.has("layout") ? enumValue(WeightSpec.Layout.class, text(n, "layout", where,
+        path + "."), where, path + ".layout") : base.layout();
+    int block = layout != WeightSpec.Layout.PER_BLOCK ? 0
+        : n.has("block_size") ? n.get("block_size").asInt(-1) : base.blockSize();
+    try {
+      return new WeightSpec(type, scheme, layout, block);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": '" + path + "': " + e.getMessage());
+    }
+  }
+
+  private static void onlyKeys(JsonNode n, String where, String prefix, Set<String> allowed) {
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!allowed.contains(key)) {
+        throw new IllegalArgumentException(
+            where + ": unknown key '" + prefix + key + "'; expected one of " + new java.util.TreeSet<>(allowed));
+      }
+    }
+  }
+
+  private static String text(JsonNode n, String key, String where, String prefix) {
+    JsonNode v = n.get(key);
+    if (v == null || !v.isValueNode() || v.asText().isEmpty()) {
+      throw new IllegalArgumentException(where + ": '" + prefix + key + "' is required and must be text");
+    }
+    return v.asText();
+  }
+
+  private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String where, String path) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(value)) {
+        return e;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add(e.name().toLowerCase(Locale.ROOT));
+    }
+    throw new IllegalArgumentException(where + ": '" + path + "' is '" + value + "'; expected one of " + names);
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+
+  /** The YAML form of {@code config}; {@link #parse} reads it back to an equal config. */
+  public static String toYaml(QuantizerConfig config) {
+    ObjectNode root = YAML.createObjectNode();
+    root.put("version", VERSION);
+    root.put("preset", config.preset());
+    root.put("mode", config.mode().name().toLowerCase(Locale.ROOT));
+    root.set("weights", weightsNode(config.weights()));
+    ArrayNode rules = root.putArray("rules");
+    for (LayerRule r : config.rules()) {
+      ObjectNode rn = rules.addObject();
+      rn.put("match", r.match().name().toLowerCase(Locale.ROOT));
+      rn.put("pattern", r.pattern());
+      rn.put("action", r.skips() ? "skip" : "override");
+      if (!r.skips()) {
+        rn.set("weights", weightsNode(r.weights()));
+      }
+    }
+    try {
+      return YAML.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ObjectNode weightsNode(WeightSpec w) {
+    ObjectNode n = YAML.createObjectNode();
+    n.put("type", w.type().name());
+    n.put("scheme", w.scheme().name());
+    n.put("layout", w.layout().name());
+    if (w.layout() == WeightSpec.Layout.PER_BLOCK) {
+      n.put("block_size", w.blockSize());
+    }
+    return n;
+  }
+}

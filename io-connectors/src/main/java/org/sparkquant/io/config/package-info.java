@@ -1,0 +1,2 @@
+/** Configuration files: the YAML and JSON forms of quantizer configurations, strictly validated. */
+package org.sparkquant.io.config;
