@@ -35,7 +35,17 @@ public final class WeightQuantizer {
   /** The quantized graph and what happened to each weight. */
   public record Result(Graph graph, List<LayerReport> layers) {}
 
+  /** The graph after graph-mode passes, with the parameters chosen for each weight (not yet applied). */
+  public record Plan(Graph graph, Map<String, QuantParams> params, List<LayerReport> layers) {}
+
+  /** Quantizes the weights and stores them quantized. */
   public static Result quantize(Graph graph, QuantizerConfig config) {
+    Plan plan = plan(graph, config);
+    return new Result(new QuantizedWeights(plan.params()).apply(plan.graph()), plan.layers());
+  }
+
+  /** Chooses parameters for every weight the config selects, without changing the weights. */
+  public static Plan plan(Graph graph, QuantizerConfig config) {
     for (LayerRule rule : config.rules()) {
       if (graph.nodes().stream().noneMatch(rule::matches)) {
         throw new IllegalArgumentException("rule " + rule.describe() + " matches no node of the model");
@@ -63,7 +73,7 @@ public final class WeightQuantizer {
       params.put(name, p);
       reports.add(report(n, name, w, spec, p));
     }
-    return new Result(new QuantizedWeights(params).apply(g), reports);
+    return new Plan(g, params, reports);
   }
 
   /** The spec the rules give {@code n}: the last matching rule wins; null means skip. */

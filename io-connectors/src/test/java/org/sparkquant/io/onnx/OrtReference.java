@@ -19,7 +19,13 @@ public final class OrtReference implements AutoCloseable {
   private final OrtSession session;
 
   public OrtReference(Path model, int threads) throws OrtException {
+    this(model, threads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
+  }
+
+  /** A session at a chosen graph optimization level. */
+  public OrtReference(Path model, int threads, OrtSession.SessionOptions.OptLevel level) throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setOptimizationLevel(level);
     options.setIntraOpNumThreads(threads);
     // ONNX Runtime fuses DequantizeLinear + MatMul into MatMulNBits and by default computes it with int8
     // activations (accuracy level 4), an approximation of the model; the reference must compute the model exactly.

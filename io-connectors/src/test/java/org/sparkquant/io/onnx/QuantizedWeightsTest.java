@@ -78,8 +78,13 @@ class QuantizedWeightsTest {
 
   /** Mean over sentences of the cosine between mean-pooled embeddings. */
   static double meanCosine(float[] a, float[] b) {
-    long[] shape = inputs.get("attention_mask").shape();
-    long[] mask = (long[]) inputs.get("attention_mask").data();
+    return meanCosine(a, b, inputs);
+  }
+
+  /** As {@link #meanCosine(float[], float[])} for the sentences of {@code feed}. */
+  static double meanCosine(float[] a, float[] b, Map<String, OrtReference.Input> feed) {
+    long[] shape = feed.get("attention_mask").shape();
+    long[] mask = (long[]) feed.get("attention_mask").data();
     int batch = (int) shape[0];
     int len = (int) shape[1];
     int hidden = a.length / batch / len;

@@ -1,0 +1,236 @@
+package org.sparkquant.core.quantizer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.Node;
+import org.sparkquant.core.graph.Tensor;
+import org.sparkquant.core.numerics.EngineQuantizer;
+import org.sparkquant.core.numerics.Granularity;
+import org.sparkquant.core.numerics.Packing;
+import org.sparkquant.core.numerics.QuantParams;
+import org.sparkquant.core.numerics.QuantType;
+import org.sparkquant.core.numerics.Scheme;
+import org.sparkquant.core.numerics.TrainableFakeQuant;
+import org.sparkquant.core.observer.MinMaxObserver;
+import org.sparkquant.core.observer.RangeConfig;
+import org.sparkquant.core.passes.OpsetUpgrade;
+import org.sparkquant.core.passes.QuantizedWeights;
+
+/**
+ * A model with fake quantization attached to its executor, without copying the graph: weights are fake-quantized
+ * with frozen round-to-nearest parameters; activation quantizers at the non-constant inputs of Conv, ConvTranspose,
+ * Gemm and MatMul observe ranges (min/max) and fake-quantize with them.
+ *
+ * <p>Three states: evaluation (observers off, fake quantization on, the default), calibration (observers on, fake
+ * quantization off) and training (observers on, fake quantization on with straight-through gradients). The mode
+ * scopes return to evaluation when closed. {@link #finalize(Backend)} freezes the parameters into an exported model.
+ */
+public final class PreparedModel implements AutoCloseable {
+  /** What the prepared model does on a forward pass. */
+  public enum State {
+    EVAL,
+    CALIBRATION,
+    TRAINING
+  }
+
+  private final Graph graph;
+  private final QuantizerConfig config;
+  private final DjlExecutor executor;
+  private final Map<String, QuantParams> weights;
+  private final Map<String, MinMaxObserver.Stats> activations = new LinkedHashMap<>();
+  private final MinMaxObserver observer;
+  private State state = State.EVAL;
+
+  PreparedModel(Graph model, QuantizerConfig config) {
+    WeightQuantizer.Plan rtn = WeightQuantizer.plan(model, config);
+    this.config = config;
+    this.weights = rtn.params();
+    QuantType act = config.activations();
+    this.observer = act == null ? null : new MinMaxObserver(RangeConfig.of(act,
+        act.isFloat() || act.isSigned() ? Scheme.SYMMETRIC : Scheme.ASYMMETRIC, Granularity.perTensor()));
+    this.graph = observer == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
+    this.executor = new DjlExecutor(graph);
+    try {
+      weights.forEach((name, p) -> executor.setTransform(name, (n, w) -> fakeQuantWeight(w, p)));
+      for (String a : activations.keySet()) {
+        executor.setTransform(dequantized(a), (n, v) -> activation(a, v));
+      }
+    } catch (RuntimeException e) {
+      executor.close();
+      throw e;
+    }
+  }
+
+  /** The value an activation quantizer outputs; its consumers read this instead of the activation. */
+  private static String dequantized(String activation) {
+    return activation + "_dequantized";
+  }
+
+  private static String quantizerNode(String activation) {
+    return activation + "/ActivationQuantizer";
+  }
+
+  /**
+   * Places an activation quantizer (an Identity node whose output the fake quantization replaces) on every
+   * non-constant input of Conv, ConvTranspose, Gemm and MatMul; only those consumers read the quantized value, as
+   * they will in the exported model, while other consumers (residual additions, normalizations) keep float.
+   */
+  private Graph withActivationQuantizers(Graph g) {
+    for (Node n : g.nodes()) {
+      if (!WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) || !n.domain().isEmpty()) {
+        continue;
+      }
+      for (int i = 0; i < Math.min(2, n.inputs().size()); i++) {
+        String in = n.inputs().get(i);
+        if (!in.isEmpty() && !g.constants().containsKey(in) && !activations.containsKey(in)) {
+          activations.put(in, observer.newStats());
+        }
+      }
+    }
+    Graph.Builder b = g.toBuilder().clearNodes();
+    for (Node n : g.nodes()) {
+      if (WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) && n.domain().isEmpty()) {
+        List<String> inputs = new ArrayList<>(n.inputs());
+        for (int i = 0; i < Math.min(2, inputs.size()); i++) {
+          if (activations.containsKey(inputs.get(i))) {
+            inputs.set(i, dequantized(inputs.get(i)));
+          }
+        }
+        b.addNode(new Node(n.name(), n.opType(), n.domain(), inputs, n.outputs(), n.attributes()));
+      } else {
+        b.addNode(n);
+      }
+    }
+    for (String a : activations.keySet()) {
+      b.addNode(Node.of(quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
+    }
+    return b.build();
+  }
+
+  private NDArray fakeQuantWeight(NDArray w, QuantParams p) {
+    if (state == State.CALIBRATION) {
+      return w;
+    }
+    if (state == State.TRAINING) {
+      return straightThrough(w, p);
+    }
+    return EngineQuantizer.fakeQuantize(w, p);
+  }
+
+  private NDArray activation(String name, NDArray v) {
+    MinMaxObserver.Stats stats = activations.get(name);
+    if (state != State.EVAL) {
+      observer.observe(stats, name, v);
+    }
+    if (state == State.CALIBRATION || stats.min().length == 0) {
+      return v;
+    }
+    QuantParams p = observer.params(stats, v.getShape().getShape());
+    return state == State.TRAINING ? straightThrough(v, p) : EngineQuantizer.fakeQuantize(v, p);
+  }
+
+  /** Fake quantization whose gradient passes inside the clipping range (integer types) or everywhere (floats). */
+  private static NDArray straightThrough(NDArray x, QuantParams p) {
+    EngineQuantizer.Broadcast b = EngineQuantizer.broadcast(x.getManager(), p, x.getShape().getShape());
+    if (p.type().isFloat()) {
+      return x.add(EngineQuantizer.fakeQuantize(x, p.type(), b).sub(x).stopGradient());
+    }
+    return TrainableFakeQuant.apply(x, b.scale(), b.zeroPoint(), p.type(), 1f);
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** The graph the prepared model runs (after graph-mode passes). */
+  public Graph graph() {
+    return graph;
+  }
+
+  /** Names of the values that carry activation quantizers. */
+  public Set<String> activationQuantizers() {
+    return new LinkedHashSet<>(activations.keySet());
+  }
+
+  /** Runs the model; outputs belong to the manager of the first input. */
+  public NDList forward(Map<String, NDArray> inputs) {
+    NDArray first = inputs.values().iterator().next();
+    return executor.run(first.getManager(), inputs);
+  }
+
+  /** Calibration: observers on, fake quantization off, until the scope closes. */
+  public Mode calibrationMode() {
+    return enter(State.CALIBRATION);
+  }
+
+  /** Training: observers on, fake quantization on with straight-through gradients, until the scope closes. */
+  public Mode trainingMode() {
+    return enter(State.TRAINING);
+  }
+
+  private Mode enter(State s) {
+    if (state != State.EVAL) {
+      throw new IllegalStateException("cannot enter " + s + " mode while in " + state + " mode; close that scope first");
+    }
+    state = s;
+    return () -> state = State.EVAL;
+  }
+
+  /** A mode scope; closing it returns the model to evaluation. */
+  public interface Mode extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Freezes the parameters and builds the exported model: weights stored quantized behind DequantizeLinear, each
+   * activation quantizer as QuantizeLinear → DequantizeLinear feeding the nodes it was placed for.
+   */
+  public Graph finalize(Backend backend) {
+    if (state != State.EVAL) {
+      throw new IllegalStateException("finalize in evaluation mode; close the " + state + " scope first");
+    }
+    Graph g = new QuantizedWeights(weights).apply(graph);
+    Map<String, QuantParams> acts = new LinkedHashMap<>();
+    long opset = g.defaultOpset();
+    for (Map.Entry<String, MinMaxObserver.Stats> e : activations.entrySet()) {
+      if (e.getValue().min().length == 0) {
+        throw new IllegalStateException("activation '" + e.getKey() + "' was never observed; calibrate first");
+      }
+      QuantParams p = observer.params(e.getValue(), new long[0]);
+      acts.put(e.getKey(), p);
+      opset = Math.max(opset, QuantizedWeights.requiredOpset(p));
+    }
+    g = new OpsetUpgrade(opset).apply(g);
+    Graph.Builder b = g.toBuilder().clearNodes();
+    for (Node n : g.nodes()) {
+      String a = n.inputs().isEmpty() ? null : n.inputs().get(0);
+      if (a == null || !acts.containsKey(a) || !n.name().equals(quantizerNode(a))) {
+        b.addNode(n);
+        continue;
+      }
+      QuantParams p = acts.get(a);
+      b.addConstant(a + "_scale", Tensor.ofFloats(new long[0], p.scale()));
+      b.addConstant(a + "_zero_point", new Tensor(p.type().onnxType(), new long[0],
+          java.nio.ByteBuffer.wrap(Packing.pack(p.type(), p.zeroPoint()))));
+      b.addNode(Node.of(a + "/QuantizeLinear", "QuantizeLinear", List.of(a, a + "_scale", a + "_zero_point"),
+          List.of(a + "_quantized")));
+      b.addNode(Node.of(a + "/DequantizeLinear", "DequantizeLinear",
+          List.of(a + "_quantized", a + "_scale", a + "_zero_point"), List.of(dequantized(a))));
+    }
+    return b.metadata("sparkquant.preset", config.preset()).build();
+  }
+
+  @Override
+  public void close() {
+    executor.close();
+  }
+}

@@ -1,0 +1,39 @@
+package org.sparkquant.core.quantizer;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+import org.sparkquant.core.graph.Graph;
+
+/**
+ * Entry point of the API: {@code new Quantizer(model, config).prepare(exampleInputs)} gives a {@link PreparedModel}
+ * whose forward pass already reflects the compression; calibrate or train it inside its mode scopes, then
+ * {@link PreparedModel#finalize(Backend)}.
+ */
+public final class Quantizer {
+  private final Graph model;
+  private final QuantizerConfig config;
+
+  public Quantizer(Graph model, QuantizerConfig config) {
+    this.model = model;
+    this.config = config;
+  }
+
+  /**
+   * Inserts fake quantization: weights are fake-quantized from their own ranges, and activation quantizers (inputs
+   * of Conv, ConvTranspose, Gemm and MatMul) are initialised by one calibration pass over {@code exampleInputs}.
+   */
+  public PreparedModel prepare(Map<String, NDArray> exampleInputs) {
+    PreparedModel prepared = new PreparedModel(model, config);
+    try {
+      if (config.quantizesActivations()) {
+        try (PreparedModel.Mode m = prepared.calibrationMode()) {
+          prepared.forward(exampleInputs).close();
+        }
+      }
+      return prepared;
+    } catch (RuntimeException e) {
+      prepared.close();
+      throw e;
+    }
+  }
+}
