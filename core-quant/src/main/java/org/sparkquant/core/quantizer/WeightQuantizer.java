@@ -100,7 +100,8 @@ public final class WeightQuantizer {
     };
   }
 
-  private static QuantParams rangeParams(Tensor w, WeightSpec spec, Granularity g) {
+  /** Round-to-nearest parameters for {@code w}: the min/max of each parameter position through the spec's scheme. */
+  public static QuantParams rangeParams(Tensor w, WeightSpec spec, Granularity g) {
     long[] ps = g.paramShape(w.shape());
     int count = (int) Tensor.numElements(ps);
     float[] min = new float[count];

@@ -20,9 +20,10 @@ import org.sparkquant.core.numerics.EngineQuantizer;
 import org.sparkquant.core.numerics.Granularity;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.QuantType;
-import org.sparkquant.core.numerics.ScalarQuantizer;
 import org.sparkquant.core.numerics.Scheme;
 import org.sparkquant.core.passes.QuantizedWeights;
+import org.sparkquant.core.quantizer.WeightQuantizer;
+import org.sparkquant.core.quantizer.WeightSpec;
 
 /**
  * Weight-only quantization of MiniLM's MatMul weights stored as ONNX QDQ: ONNX Runtime runs the export and agrees
@@ -51,17 +52,8 @@ class QuantizedWeightsTest {
       if (w == null || w.rank() != 2) {
         continue;
       }
-      long[] ps = g.paramShape(w.shape());
-      int count = (int) Tensor.numElements(ps);
-      float[] min = new float[count];
-      float[] max = new float[count];
-      int[] index = ScalarQuantizer.paramIndex(w.shape(), g);
-      float[] v = w.floats();
-      for (int i = 0; i < v.length; i++) {
-        min[index[i]] = Math.min(min[index[i]], v[i]);
-        max[index[i]] = Math.max(max[index[i]], v[i]);
-      }
-      params.put(n.inputs().get(1), Scheme.SYMMETRIC.params(type, g, ps, min, max));
+      WeightSpec spec = new WeightSpec(type, Scheme.SYMMETRIC, WeightSpec.Layout.PER_TENSOR, 0);
+      params.put(n.inputs().get(1), WeightQuantizer.rangeParams(w, spec, g));
     }
     return params;
   }
