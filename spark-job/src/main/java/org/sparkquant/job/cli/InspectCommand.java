@@ -15,6 +15,7 @@ import org.sparkquant.core.exec.ShapeTrace;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.ValueInfo;
+import org.sparkquant.core.passes.BatchNormFolding;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,9 +46,19 @@ public final class InspectCommand implements Callable<Integer> {
   @Option(names = "--no-shapes", description = "Skip the trial run; show only declared shapes.")
   boolean noShapes;
 
+  @Option(names = "--mode", defaultValue = "eager", paramLabel = "graph|eager",
+      description = "eager (default) lists the model as it is; graph lists it as graph-mode quantization sees it "
+          + "(BatchNorm folded into convolutions).")
+  String mode;
+
   @Override
   public Integer call() {
-    Graph graph = new OnnxModelReader().read(model);
+    Graph graph = switch (mode) {
+      case "eager" -> new OnnxModelReader().read(model);
+      case "graph" -> new BatchNormFolding().apply(new OnnxModelReader().read(model));
+      default -> throw new CommandLine.ParameterException(spec.commandLine(),
+          "--mode: '" + mode + "' is not one of graph, eager");
+    };
     Map<String, long[]> given = parseShapes(graph);
     PrintWriter out = spec.commandLine().getOut();
     Map<String, long[]> shapes = new HashMap<>();
@@ -67,7 +78,7 @@ public final class InspectCommand implements Callable<Integer> {
             + "; pass --input-shape)";
       }
     }
-    out.printf("model    %s%n", model);
+    out.printf("model    %s (%s mode)%n", model, mode);
     out.printf("opsets   %s%n", graph.opsets().entrySet().stream()
         .map(e -> (e.getKey().isEmpty() ? "ai.onnx" : e.getKey()) + " " + e.getValue())
         .collect(Collectors.joining(", ")));

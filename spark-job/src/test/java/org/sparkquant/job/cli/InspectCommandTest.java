@@ -56,6 +56,18 @@ class InspectCommandTest {
   }
 
   @Test
+  void graphModeListsTheModelWithBatchNormFolded() {
+    String model = org.sparkquant.io.onnx.TestModels.path(org.sparkquant.io.onnx.TestModels.OCR_CLS).toString();
+    Cli.Result eager = run("inspect", "--model", model, "--no-shapes");
+    Cli.Result graph = run("inspect", "--model", model, "--no-shapes", "--mode", "graph");
+    assertEquals(0, eager.code(), eager.err());
+    assertEquals(0, graph.code(), graph.err());
+    assertTrue(eager.out().contains("BatchNormalization 35"), eager.out());
+    assertFalse(graph.out().contains("BatchNormalization"), graph.out());
+    assertTrue(graph.out().contains("Conv 53"), graph.out());
+  }
+
+  @Test
   void verboseAddsTheStackTrace(@TempDir Path dir) throws Exception {
     Path model = BadModels.CYCLE.create(dir);
     Cli.Result r = run("inspect", "--model", model.toString(), "--verbose");
