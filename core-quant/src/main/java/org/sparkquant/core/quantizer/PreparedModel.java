@@ -3,6 +3,7 @@ package org.sparkquant.core.quantizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,6 +47,8 @@ public final class PreparedModel implements AutoCloseable {
   private final DjlExecutor executor;
   private final Map<String, QuantParams> weights;
   private final Map<String, MinMaxObserver.Stats> activations = new LinkedHashMap<>();
+  private final Map<String, MinMaxObserver.Stats> groupStats = new HashMap<>();
+  private ActivationPlacement placement;
   private final MinMaxObserver observer;
   private State state = State.EVAL;
 
@@ -79,40 +82,38 @@ public final class PreparedModel implements AutoCloseable {
   }
 
   /**
-   * Places an activation quantizer (an Identity node whose output the fake quantization replaces) on every
-   * non-constant input of Conv, ConvTranspose, Gemm and MatMul; only those consumers read the quantized value, as
-   * they will in the exported model, while other consumers (residual additions, normalizations) keep float.
+   * Inserts an activation quantizer (an Identity node whose output the fake quantization replaces) for every value
+   * {@link ActivationPlacement} chooses; only the chosen node inputs read the quantized value, as they will in the
+   * exported model. Quantizers that share parameters share one set of statistics.
    */
   private Graph withActivationQuantizers(Graph g) {
-    for (Node n : g.nodes()) {
-      if (!WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) || !n.domain().isEmpty()) {
-        continue;
-      }
-      for (int i = 0; i < Math.min(2, n.inputs().size()); i++) {
-        String in = n.inputs().get(i);
-        if (!in.isEmpty() && !g.constants().containsKey(in) && !activations.containsKey(in)) {
-          activations.put(in, observer.newStats());
-        }
+    placement = ActivationPlacement.of(g, config.mode());
+    Map<String, String> rewired = new HashMap<>();
+    for (Map.Entry<String, Set<ActivationPlacement.Use>> e : placement.uses().entrySet()) {
+      String a = e.getKey();
+      activations.put(a, groupStats.computeIfAbsent(placement.group(a), k -> observer.newStats()));
+      for (ActivationPlacement.Use u : e.getValue()) {
+        rewired.put(u.node() + "#" + u.input(), dequantized(a));
       }
     }
     Graph.Builder b = g.toBuilder().clearNodes();
     for (Node n : g.nodes()) {
-      if (WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) && n.domain().isEmpty()) {
-        List<String> inputs = new ArrayList<>(n.inputs());
-        for (int i = 0; i < Math.min(2, inputs.size()); i++) {
-          if (activations.containsKey(inputs.get(i))) {
-            inputs.set(i, dequantized(inputs.get(i)));
-          }
-        }
-        b.addNode(new Node(n.name(), n.opType(), n.domain(), inputs, n.outputs(), n.attributes()));
-      } else {
-        b.addNode(n);
+      List<String> inputs = new ArrayList<>(n.inputs());
+      for (int i = 0; i < inputs.size(); i++) {
+        inputs.set(i, rewired.getOrDefault(n.name() + "#" + i, inputs.get(i)));
       }
+      b.addNode(inputs.equals(n.inputs()) ? n : new Node(n.name(), n.opType(), n.domain(), inputs, n.outputs(),
+          n.attributes()));
     }
     for (String a : activations.keySet()) {
       b.addNode(Node.of(quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
     }
     return b.build();
+  }
+
+  /** Activation values whose quantizers share parameters (graph mode), for reports and tests. */
+  public List<Set<String>> sharedActivationGroups() {
+    return placement == null ? List.of() : placement.sharedGroups();
   }
 
   private NDArray fakeQuantWeight(NDArray w, QuantParams p) {

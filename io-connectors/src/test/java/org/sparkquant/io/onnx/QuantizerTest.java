@@ -92,6 +92,7 @@ class QuantizerTest {
     Map<String, OrtReference.Input> test = batch(24, 32);
     float[] prepared;
     Graph exported;
+    List<java.util.Set<String>> shared;
     try (NDManager m = NDManager.newBaseManager();
         PreparedModel p = new Quantizer(model(), QuantizerConfig.preset("w8a8"))
             .prepare(OrtReference.Input.toArrays(batch(0, 8), m))) {
@@ -100,6 +101,12 @@ class QuantizerTest {
       }
       prepared = p.forward(OrtReference.Input.toArrays(test, m)).get(0).toFloatArray();
       exported = p.finalize(Backend.ONNX_QDQ);
+      shared = p.sharedActivationGroups();
+    }
+    assertTrue(shared.size() >= 6, "reshape/transpose chains share parameters: " + shared.size());
+    for (java.util.Set<String> group : shared) {
+      assertEquals(1, group.stream().map(v -> exported.constants().get(v + "_scale").floats()[0]).distinct().count(),
+          "one scale per group " + group);
     }
     long quantizers = exported.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).count();
     assertTrue(quantizers >= 30, quantizers + " activation quantizers");
