@@ -18,7 +18,9 @@ import org.sparkquant.core.graph.Node;
  * other consumers (residual additions, normalizations) keep float. In graph mode, quantization also reaches back
  * through value-preserving ops — MaxPool, AveragePool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze and Concat —
  * whose input and output then share one set of parameters, so a runtime can execute them on integers; a value
- * quantized for several consumers gets one quantizer (no duplicates).
+ * quantized for several consumers gets one quantizer (no duplicates). In eager mode, each op is quantized on its
+ * own instead: the outputs of Conv, ConvTranspose, Gemm and MatMul are quantized for all their consumers too (a
+ * Conv → BatchNormalization → Relu chain gets a quantizer between Conv and BatchNormalization), with no sharing.
  */
 public final class ActivationPlacement {
   /** Single-input ops whose output values are (a selection of) their input values. */
@@ -46,7 +48,22 @@ public final class ActivationPlacement {
         }
       }
     }
-    if (mode == QuantizerConfig.ExecutionMode.GRAPH) {
+    if (mode == QuantizerConfig.ExecutionMode.EAGER) {
+      Set<String> outputs = new LinkedHashSet<>();
+      graph.outputs().forEach(v -> outputs.add(v.name()));
+      for (Node n : graph.nodes()) {
+        if (WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) && n.domain().isEmpty()
+            && !outputs.contains(n.outputs().get(0))) {
+          for (Node c : graph.nodes()) {
+            for (int i = 0; i < c.inputs().size(); i++) {
+              if (c.inputs().get(i).equals(n.outputs().get(0))) {
+                p.add(graph, c.inputs().get(i), new Use(c.name(), i));
+              }
+            }
+          }
+        }
+      }
+    } else {
       Set<String> done = new LinkedHashSet<>();
       while (!work.isEmpty()) {
         String v = work.poll();

@@ -81,6 +81,37 @@ class QuantizerTest {
     }
   }
 
+  @Test
+  void eagerModeQuantizesEachWeightedOpOnItsOwnAndKeepsBatchNorm(@TempDir Path dir) throws Exception {
+    Graph cls = new OnnxModelReader().read(TestModels.path(TestModels.OCR_CLS));
+    float[] x = new float[4 * 3 * 48 * 192];
+    for (int i = 0; i < 4; i++) {
+      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i], i % 2 == 1, i), 48, 192, x, i);
+    }
+    long[] counts = new long[2];
+    long[] batchNorms = new long[2];
+    QuantizerConfig.ExecutionMode[] modes = {QuantizerConfig.ExecutionMode.GRAPH, QuantizerConfig.ExecutionMode.EAGER};
+    for (int k = 0; k < 2; k++) {
+      Graph exported;
+      try (NDManager m = NDManager.newBaseManager();
+          PreparedModel p = new Quantizer(cls, QuantizerConfig.preset("w8a8").withMode(modes[k]))
+              .prepare(Map.of("x", m.create(x, new ai.djl.ndarray.types.Shape(4, 3, 48, 192))))) {
+        exported = p.finalize(Backend.ONNX_QDQ);
+      }
+      counts[k] = exported.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).count();
+      batchNorms[k] = exported.nodes().stream().filter(n -> n.opType().equals("BatchNormalization")).count();
+      Path file = dir.resolve(modes[k] + ".onnx");
+      new OnnxModelWriter().write(exported, file);
+      try (OrtReference r = new OrtReference(file, 1)) {
+        assertEquals(8, r.run(Map.of("x", new OrtReference.Input(x, new long[] {4, 3, 48, 192})),
+            List.of("save_infer_model/scale_0.tmp_1")).get("save_infer_model/scale_0.tmp_1").length);
+      }
+    }
+    assertEquals(0, batchNorms[0]);
+    assertEquals(35, batchNorms[1]);
+    assertTrue(counts[1] > counts[0], "eager " + counts[1] + " vs graph " + counts[0] + " quantizers");
+  }
+
   private static List<Float> scales(Graph g) {
     return g.constants().entrySet().stream()
         .filter(e -> e.getKey().endsWith("_scale") && e.getValue().rank() == 0)
