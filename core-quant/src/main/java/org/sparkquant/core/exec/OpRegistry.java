@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.sparkquant.core.exec.ops.ActivationOps;
+import org.sparkquant.core.exec.ops.ContribOps;
 import org.sparkquant.core.exec.ops.ConvOps;
 import org.sparkquant.core.exec.ops.ElementwiseOps;
 import org.sparkquant.core.exec.ops.FusedOps;
@@ -55,6 +56,7 @@ public final class OpRegistry {
     ShapeOps.register(r);
     ResizeOp.register(r);
     QuantOps.register(r);
+    ContribOps.register(r);
     FusedOps.register(r);
     return r;
   }

@@ -15,6 +15,7 @@ import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.ScalarQuantizer;
 import org.sparkquant.core.passes.BatchNormFolding;
+import org.sparkquant.core.passes.MatMulNBitsWeights;
 import org.sparkquant.core.passes.QuantizedWeights;
 
 /**
@@ -38,10 +39,25 @@ public final class WeightQuantizer {
   /** The graph after graph-mode passes, with the parameters chosen for each weight (not yet applied). */
   public record Plan(Graph graph, Map<String, QuantParams> params, List<LayerReport> layers) {}
 
-  /** Quantizes the weights and stores them quantized. */
+  /** Quantizes the weights and stores them quantized behind DequantizeLinear. */
   public static Result quantize(Graph graph, QuantizerConfig config) {
+    return quantize(graph, config, false);
+  }
+
+  /**
+   * As {@link #quantize(Graph, QuantizerConfig)}; with {@code matMulNBits}, 4-bit blocked MatMul weights become ONNX
+   * Runtime's {@code MatMulNBits} instead ({@link MatMulNBitsWeights}).
+   */
+  public static Result quantize(Graph graph, QuantizerConfig config, boolean matMulNBits) {
     Plan plan = plan(graph, config);
-    return new Result(new QuantizedWeights(plan.params()).apply(plan.graph()), plan.layers());
+    Graph g = plan.graph();
+    Map<String, QuantParams> rest = new LinkedHashMap<>(plan.params());
+    if (matMulNBits) {
+      MatMulNBitsWeights nbits = new MatMulNBitsWeights(rest);
+      nbits.rewritten(g).keySet().forEach(rest::remove);
+      g = nbits.apply(g);
+    }
+    return new Result(new QuantizedWeights(rest).apply(g), plan.layers());
   }
 
   /** Chooses parameters for every weight the config selects, without changing the weights. */

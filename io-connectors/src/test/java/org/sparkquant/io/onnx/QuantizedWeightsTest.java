@@ -140,6 +140,26 @@ class QuantizedWeightsTest {
   }
 
   @Test
+  void int4MatMulsAsMatMulNBitsRunInOnnxRuntimeAndOurExecutor() throws Exception {
+    Map<String, QuantParams> params = rtn(QuantType.INT4, Granularity.perBlock(0, 32));
+    Graph exported = new org.sparkquant.core.passes.MatMulNBitsWeights(params).apply(graph);
+    assertEquals(36, exported.nodes().stream().filter(n -> n.opType().equals("MatMulNBits")).count());
+    Path file = dir.resolve("w4g32-nbits.onnx");
+    new OnnxModelWriter().write(exported, file);
+    float[] expected = prepared(params);
+    float[] ort;
+    try (OrtReference r = new OrtReference(file, 2)) {
+      ort = r.run(inputs, List.of("output_0")).get("output_0");
+    }
+    float[] ours = ModelParityTest.runOurs(file, inputs).get("output_0");
+    double diff = ModelParityTest.maxAbsDiff(expected, ort);
+    System.out.printf("w4g32 as MatMulNBits: ONNX Runtime vs prepared max abs diff %.3g, file %d bytes%n", diff,
+        java.nio.file.Files.size(file));
+    assertTrue(diff <= 1e-4, "ONNX Runtime vs prepared " + diff);
+    assertTrue(ModelParityTest.maxAbsDiff(expected, ours) <= 1e-4, "our executor vs prepared");
+  }
+
+  @Test
   void fp8PerChannelWeightsRunInOnnxRuntime() throws Exception {
     assertTrue(exportAndCompare("fp8", QuantType.FP8_E4M3FN, Granularity.perChannel(1), 19) >= 0.998);
   }

@@ -64,12 +64,16 @@ public final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace an existing output directory.")
   boolean overwrite;
 
+  @Option(names = "--matmul-nbits",
+      description = "Store 4-bit blocked MatMul weights as ONNX Runtime's com.microsoft:MatMulNBits.")
+  boolean matMulNBits;
+
   @Override
   public Integer call() throws IOException {
     QuantizerConfig config = config();
     AtomicDirectory.checkWritable(output, overwrite);
     Graph graph = new OnnxModelReader().read(model);
-    WeightQuantizer.Result result = WeightQuantizer.quantize(graph, config);
+    WeightQuantizer.Result result = WeightQuantizer.quantize(graph, config, matMulNBits);
     String sha = sha256(model);
     Graph.Builder withProvenance = result.graph().toBuilder()
         .metadata("sparkquant.version", VERSION)
@@ -153,6 +157,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     provenance.put("sparkquant", VERSION);
     provenance.put("preset", config.preset());
     provenance.put("mode", modeName(config));
+    provenance.put("matmul_nbits", matMulNBits);
     if (configFile != null) {
       provenance.put("config", QuantizerConfigFiles.toYaml(config));
     }

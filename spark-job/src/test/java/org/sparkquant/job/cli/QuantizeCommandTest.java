@@ -44,6 +44,22 @@ class QuantizeCommandTest {
   }
 
   @Test
+  void matMulNBitsFlagStoresInt4MatMulsForOnnxRuntimesContribKernel(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("w4");
+    Cli.Result r = Cli.run("quantize", "--model", TestModels.path(TestModels.MINILM).toString(), "--preset", "w4g32",
+        "--matmul-nbits", "--output", out.toString());
+    assertEquals(0, r.code(), r.err());
+    Graph g = new OnnxModelReader().read(out.resolve("model.onnx"));
+    assertEquals(36, g.nodes().stream().filter(n -> n.opType().equals("MatMulNBits")).count());
+    assertEquals(1, g.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).count(), "the pooler Gemm");
+    var inputs = MiniLmInputs.tokenize(MiniLmInputs.sentences().subList(0, 2));
+    try (OrtReference ort = new OrtReference(out.resolve("model.onnx"), 2)) {
+      assertEquals(2 * inputs.get("input_ids").shape()[1] * 384, ort.run(inputs, List.of("output_0")).get("output_0")
+          .length);
+    }
+  }
+
+  @Test
   void graphModeFoldsBatchNormAndEagerModeKeepsIt(@TempDir Path dir) throws Exception {
     Path model = TestModels.path(TestModels.OCR_CLS);
     for (String mode : new String[] {"graph", "eager"}) {
