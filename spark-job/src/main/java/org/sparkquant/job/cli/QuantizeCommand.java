@@ -79,7 +79,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         .metadata("sparkquant.version", VERSION)
         .metadata("sparkquant.preset", config.preset())
         .metadata("sparkquant.mode", modeName(config))
-        .metadata("sparkquant.source_sha256", sha);
+        .metadata("sparkquant.source_sha256", sha)
+        .metadata("sparkquant.config", QuantizerConfigFiles.toYaml(config));
     Graph out = withProvenance.build();
     Map<String, Object> report = report(config, result, sha);
     AtomicDirectory.write(output, overwrite, dir -> {

@@ -36,6 +36,8 @@ class QuantizeCommandTest {
     Graph g = new OnnxModelReader().read(out.resolve("model.onnx"));
     assertEquals("w8", g.metadata().get("sparkquant.preset"));
     assertEquals(64, g.metadata().get("sparkquant.source_sha256").length());
+    assertEquals(org.sparkquant.core.quantizer.QuantizerConfig.preset("w8"),
+        org.sparkquant.io.config.QuantizerConfigFiles.parse(g.metadata().get("sparkquant.config"), "metadata"));
     var inputs = MiniLmInputs.tokenize(MiniLmInputs.sentences().subList(0, 2));
     try (OrtReference ort = new OrtReference(out.resolve("model.onnx"), 2)) {
       float[] y = ort.run(inputs, List.of("output_0")).get("output_0");
