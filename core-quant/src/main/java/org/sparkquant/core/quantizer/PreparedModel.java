@@ -14,14 +14,10 @@ import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.numerics.EngineQuantizer;
-import org.sparkquant.core.numerics.Granularity;
 import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
-import org.sparkquant.core.numerics.QuantType;
-import org.sparkquant.core.numerics.Scheme;
 import org.sparkquant.core.numerics.TrainableFakeQuant;
-import org.sparkquant.core.observer.MinMaxObserver;
-import org.sparkquant.core.observer.RangeConfig;
+import org.sparkquant.core.observer.Observer;
 import org.sparkquant.core.passes.OpsetUpgrade;
 import org.sparkquant.core.passes.QuantizedWeights;
 
@@ -46,20 +42,17 @@ public final class PreparedModel implements AutoCloseable {
   private final QuantizerConfig config;
   private final DjlExecutor executor;
   private final Map<String, QuantParams> weights;
-  private final Map<String, MinMaxObserver.Stats> activations = new LinkedHashMap<>();
-  private final Map<String, MinMaxObserver.Stats> groupStats = new HashMap<>();
+  private final Map<String, String> activations = new LinkedHashMap<>();
   private ActivationPlacement placement;
-  private final MinMaxObserver observer;
+  private final Ranges<?> ranges;
   private State state = State.EVAL;
 
   PreparedModel(Graph model, QuantizerConfig config) {
     WeightQuantizer.Plan rtn = WeightQuantizer.plan(model, config);
     this.config = config;
     this.weights = rtn.params();
-    QuantType act = config.activations();
-    this.observer = act == null ? null : new MinMaxObserver(RangeConfig.of(act,
-        act.isFloat() || act.isSigned() ? Scheme.SYMMETRIC : Scheme.ASYMMETRIC, Granularity.perTensor()));
-    this.graph = observer == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
+    this.ranges = config.activations() == null ? null : new Ranges<>(config.activations().newObserver());
+    this.graph = ranges == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
     this.executor = new DjlExecutor(graph);
     try {
       weights.forEach((name, p) -> executor.setTransform(name, (n, w) -> fakeQuantWeight(w, p)));
@@ -91,7 +84,7 @@ public final class PreparedModel implements AutoCloseable {
     Map<String, String> rewired = new HashMap<>();
     for (Map.Entry<String, Set<ActivationPlacement.Use>> e : placement.uses().entrySet()) {
       String a = e.getKey();
-      activations.put(a, groupStats.computeIfAbsent(placement.group(a), k -> observer.newStats()));
+      activations.put(a, placement.group(a));
       for (ActivationPlacement.Use u : e.getValue()) {
         rewired.put(u.node() + "#" + u.input(), dequantized(a));
       }
@@ -127,15 +120,42 @@ public final class PreparedModel implements AutoCloseable {
   }
 
   private NDArray activation(String name, NDArray v) {
-    MinMaxObserver.Stats stats = activations.get(name);
+    String group = activations.get(name);
     if (state != State.EVAL) {
-      observer.observe(stats, name, v);
+      ranges.observe(group, name, v);
     }
-    if (state == State.CALIBRATION || stats.min().length == 0) {
+    if (state == State.CALIBRATION || !ranges.seen(group)) {
       return v;
     }
-    QuantParams p = observer.params(stats, v.getShape().getShape());
+    QuantParams p = ranges.params(group);
     return state == State.TRAINING ? straightThrough(v, p) : EngineQuantizer.fakeQuantize(v, p);
+  }
+
+  /**
+   * Statistics per parameter group (quantizers that share parameters share statistics) and the parameters frozen
+   * from them, recomputed only after new observations.
+   */
+  private static final class Ranges<S> {
+    private final Observer<S> observer;
+    private final Map<String, S> stats = new HashMap<>();
+    private final Map<String, QuantParams> params = new HashMap<>();
+
+    Ranges(Observer<S> observer) {
+      this.observer = observer;
+    }
+
+    void observe(String group, String tensor, NDArray v) {
+      observer.observe(stats.computeIfAbsent(group, g -> observer.newStats()), tensor, v);
+      params.remove(group);
+    }
+
+    boolean seen(String group) {
+      return stats.containsKey(group);
+    }
+
+    QuantParams params(String group) {
+      return params.computeIfAbsent(group, g -> observer.params(stats.get(g), new long[0]));
+    }
   }
 
   /** Fake quantization whose gradient passes inside the clipping range (integer types) or everywhere (floats). */
@@ -202,11 +222,11 @@ public final class PreparedModel implements AutoCloseable {
     Graph g = new QuantizedWeights(weights).apply(graph);
     Map<String, QuantParams> acts = new LinkedHashMap<>();
     long opset = g.defaultOpset();
-    for (Map.Entry<String, MinMaxObserver.Stats> e : activations.entrySet()) {
-      if (e.getValue().min().length == 0) {
+    for (Map.Entry<String, String> e : activations.entrySet()) {
+      if (!ranges.seen(e.getValue())) {
         throw new IllegalStateException("activation '" + e.getKey() + "' was never observed; calibrate first");
       }
-      QuantParams p = observer.params(e.getValue(), new long[0]);
+      QuantParams p = ranges.params(e.getValue());
       acts.put(e.getKey(), p);
       opset = Math.max(opset, QuantizedWeights.requiredOpset(p));
     }

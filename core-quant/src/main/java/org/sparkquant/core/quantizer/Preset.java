@@ -21,11 +21,11 @@ public enum Preset {
   FP4G32(weights(QuantType.FP4_E2M1, WeightSpec.Layout.PER_BLOCK, 32), null);
 
   private final WeightSpec weights;
-  private final QuantType activations;
+  private final ActivationSpec activations;
 
   Preset(WeightSpec weights, QuantType activations) {
     this.weights = weights;
-    this.activations = activations;
+    this.activations = activations == null ? null : ActivationSpec.minMax(activations);
   }
 
   private static WeightSpec weights(QuantType t, WeightSpec.Layout layout, int block) {
@@ -36,8 +36,8 @@ public enum Preset {
     return weights;
   }
 
-  /** Activation type, or null for weight-only presets. */
-  public QuantType activations() {
+  /** Activation spec (min/max ranges), or null for weight-only presets. */
+  public ActivationSpec activations() {
     return activations;
   }
 

@@ -1,7 +1,6 @@
 package org.sparkquant.core.quantizer;
 
 import java.util.List;
-import org.sparkquant.core.numerics.QuantType;
 
 /**
  * What to quantize and how: a preset's weight spec and activation type, per-layer rules, and the execution mode.
@@ -9,12 +8,12 @@ import org.sparkquant.core.numerics.QuantType;
  *
  * @param preset the preset's id, recorded as provenance
  * @param weights default weight spec
- * @param activations activation type, or null for weight-only quantization
+ * @param activations activation spec, or null for weight-only quantization
  * @param rules per-layer rules, applied in order
  * @param mode graph (fold BatchNorm, fusion-aware) or eager
  */
 public record QuantizerConfig(
-    String preset, WeightSpec weights, QuantType activations, List<LayerRule> rules, ExecutionMode mode) {
+    String preset, WeightSpec weights, ActivationSpec activations, List<LayerRule> rules, ExecutionMode mode) {
 
   /** Graph mode folds BatchNorm into convolutions before quantizing; eager mode quantizes the graph as it is. */
   public enum ExecutionMode {
@@ -34,6 +33,10 @@ public record QuantizerConfig(
 
   public QuantizerConfig withMode(ExecutionMode m) {
     return new QuantizerConfig(preset, weights, activations, rules, m);
+  }
+
+  public QuantizerConfig withActivations(ActivationSpec a) {
+    return new QuantizerConfig(preset, weights, a, rules, mode);
   }
 
   public QuantizerConfig withRules(List<LayerRule> r) {

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.sparkquant.core.numerics.QuantType;
 import org.sparkquant.core.numerics.Scheme;
+import org.sparkquant.core.quantizer.ActivationSpec;
 import org.sparkquant.core.quantizer.LayerRule;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightSpec;
@@ -28,6 +29,7 @@ import org.sparkquant.core.quantizer.WeightSpec;
  * preset: w4g32            # the starting point; the keys below override it
  * mode: graph              # graph | eager
  * weights: {type: INT4, scheme: SYMMETRIC, layout: PER_BLOCK, block_size: 32}
+ * activations: {type: UINT8, scheme: ASYMMETRIC, observer: percentile, percentile: 99.99}   # or: none
  * rules:                   # in order; the last matching rule wins
  *   - {match: regex, pattern: "/pooler/.*", action: skip}
  *   - {match: op_type, pattern: Gemm, weights: {type: INT8, layout: PER_CHANNEL}}
@@ -72,7 +74,7 @@ public final class QuantizerConfigFiles {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(where + ": expected a mapping at the top level");
     }
-    onlyKeys(root, where, "", Set.of("version", "preset", "mode", "weights", "rules"));
+    onlyKeys(root, where, "", Set.of("version", "preset", "mode", "weights", "activations", "rules"));
     int version = root.path("version").asInt(-1);
     if (version != VERSION) {
       throw new IllegalArgumentException(where + ": 'version' must be " + VERSION + ", found " + root.get("version"));
@@ -91,6 +93,11 @@ public final class QuantizerConfigFiles {
     if (root.has("weights")) {
       config = new QuantizerConfig(config.preset(), weights(root.get("weights"), config.weights(), where, "weights"),
           config.activations(), config.rules(), config.mode());
+    }
+    if (root.has("activations")) {
+      JsonNode a = root.get("activations");
+      config = config.withActivations(a.isTextual() && a.asText().equals("none") ? null
+          : activations(a, config.activations(), where, "activations"));
     }
     List<LayerRule> rules = new ArrayList<>();
     JsonNode rs = root.get("rules");
@@ -153,6 +160,26 @@ public final class QuantizerConfigFiles {
     }
   }
 
+  private static ActivationSpec activations(JsonNode n, ActivationSpec base, String where, String path) {
+    if (!n.isObject()) {
+      throw new IllegalArgumentException(where + ": '" + path + "' must be a mapping or 'none'");
+    }
+    onlyKeys(n, where, path + ".", Set.of("type", "scheme", "observer", "percentile"));
+    QuantType type = n.has("type") ? enumValue(QuantType.class, text(n, "type", where, path + "."), where,
+        path + ".type") : base == null ? QuantType.UINT8 : base.type();
+    ActivationSpec start = base != null && base.type() == type ? base : ActivationSpec.minMax(type);
+    Scheme scheme = n.has("scheme") ? enumValue(Scheme.class, text(n, "scheme", where, path + "."), where,
+        path + ".scheme") : start.scheme();
+    ActivationSpec.ObserverKind observer = n.has("observer") ? enumValue(ActivationSpec.ObserverKind.class,
+        text(n, "observer", where, path + "."), where, path + ".observer") : start.observer();
+    double percentile = n.has("percentile") ? n.get("percentile").asDouble(-1) : 99.999;
+    try {
+      return new ActivationSpec(type, scheme, observer, percentile);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": '" + path + "': " + e.getMessage());
+    }
+  }
+
   private static void onlyKeys(JsonNode n, String where, String prefix, Set<String> allowed) {
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String key = it.next();
@@ -195,6 +222,15 @@ public final class QuantizerConfigFiles {
     root.put("preset", config.preset());
     root.put("mode", config.mode().name().toLowerCase(Locale.ROOT));
     root.set("weights", weightsNode(config.weights()));
+    if (config.activations() == null) {
+      root.put("activations", "none");
+    } else {
+      ObjectNode a = root.putObject("activations");
+      a.put("type", config.activations().type().name());
+      a.put("scheme", config.activations().scheme().name());
+      a.put("observer", config.activations().observer().name().toLowerCase(Locale.ROOT));
+      a.put("percentile", config.activations().percentile());
+    }
     ArrayNode rules = root.putArray("rules");
     for (LayerRule r : config.rules()) {
       ObjectNode rn = rules.addObject();

@@ -34,6 +34,19 @@ class QuantizerConfigFilesTest {
   }
 
   @Test
+  void activationSpecsRoundTripAndCanBeSwitchedOff() {
+    QuantizerConfig c = QuantizerConfigFiles.parse(
+        "version: 1\npreset: w8a8\nactivations: {observer: percentile, percentile: 99.99}\n", "test");
+    assertEquals(org.sparkquant.core.quantizer.ActivationSpec.ObserverKind.PERCENTILE, c.activations().observer());
+    assertEquals(QuantType.UINT8, c.activations().type());
+    assertEquals(Scheme.ASYMMETRIC, c.activations().scheme());
+    assertEquals(c, QuantizerConfigFiles.parse(QuantizerConfigFiles.toYaml(c), "round trip"));
+    QuantizerConfig off = QuantizerConfigFiles.parse("version: 1\npreset: w8a8\nactivations: none\n", "test");
+    assertEquals(null, off.activations());
+    assertEquals(off, QuantizerConfigFiles.parse(QuantizerConfigFiles.toYaml(off), "round trip"));
+  }
+
+  @Test
   void jsonIsReadToo(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("c.json");
     Files.writeString(f, "{\"version\": 1, \"preset\": \"fp8\", \"rules\": [{\"match\": \"name\", \"pattern\": \"a\","
@@ -67,7 +80,11 @@ class QuantizerConfigFilesTest {
         Arguments.of("version: 1\npreset: w8\nrules: [{match: name, pattern: a, action: drop}]", "'action' must be skip or override"),
         Arguments.of("version: 1\npreset: w8\nrules: {match: name}", "'rules' must be a list"),
         Arguments.of("- just\n- a list", "expected a mapping at the top level"),
-        Arguments.of("version: 1\npreset: [w8", "not valid YAML/JSON"));
+        Arguments.of("version: 1\npreset: [w8", "not valid YAML/JSON"),
+        Arguments.of("version: 1\npreset: w8a8\nactivations: {obs: mse}", "unknown key 'activations.obs'"),
+        Arguments.of("version: 1\npreset: w8a8\nactivations: {observer: kl}", "'activations.observer' is 'kl'"),
+        Arguments.of("version: 1\npreset: w8a8\nactivations: {observer: percentile, percentile: 20}",
+            "percentile must be in (50, 100]"));
   }
 
   @ParameterizedTest
