@@ -112,6 +112,76 @@ class QuantizerTest {
     assertTrue(counts[1] > counts[0], "eager " + counts[1] + " vs graph " + counts[0] + " quantizers");
   }
 
+  /**
+   * At every activation quantizer not downstream of another one, ONNX Runtime's dequantized values differ from our
+   * executor's by at most one quantization step: both quantize the same way (bit-exact conformance), so only float
+   * differences upstream can move a value across a rounding boundary. Further down, such flips propagate.
+   */
+  @Test
+  void quantizedActivationsInOnnxRuntimeAreWithinOneStepOfOurs(@TempDir Path dir) throws Exception {
+    QuantizerConfig config = QuantizerConfig.preset("w8a8").withActivations(new org.sparkquant.core.quantizer
+        .ActivationSpec(org.sparkquant.core.numerics.QuantType.UINT8, org.sparkquant.core.numerics.Scheme.ASYMMETRIC,
+            org.sparkquant.core.quantizer.ActivationSpec.ObserverKind.PERCENTILE, 99.99));
+    Map<String, OrtReference.Input> test = batch(24, 32);
+    Graph exported;
+    try (NDManager m = NDManager.newBaseManager();
+        PreparedModel p = new Quantizer(model(), config).prepare(OrtReference.Input.toArrays(batch(0, 24), m))) {
+      exported = p.finalize(Backend.ONNX_QDQ);
+    }
+    Graph.Builder withOutputs = exported.toBuilder();
+    Map<String, Float> steps = new java.util.LinkedHashMap<>();
+    for (Node n : exported.nodes()) {
+      if (n.opType().equals("DequantizeLinear") && n.outputs().get(0).endsWith("_dequantized")) {
+        String v = n.outputs().get(0);
+        steps.put(v, exported.constants().get(n.inputs().get(1)).floats()[0]);
+        withOutputs.addOutput(new org.sparkquant.core.graph.ValueInfo(v, org.sparkquant.core.graph.DataType.FLOAT,
+            null));
+      }
+    }
+    Path file = dir.resolve("w8a8-all-quantizers.onnx");
+    new OnnxModelWriter().write(withOutputs.build(), file);
+    Map<String, float[]> ort;
+    try (OrtReference r = new OrtReference(file, 1, ai.onnxruntime.OrtSession.SessionOptions.OptLevel.BASIC_OPT)) {
+      ort = r.run(test, List.copyOf(steps.keySet()));
+    }
+    Map<String, float[]> ours = ModelParityTest.runOurs(file, test);
+    int firstOrder = 0;
+    double worstSteps = 0;
+    for (Map.Entry<String, Float> e : steps.entrySet()) {
+      double diff = ModelParityTest.maxAbsDiff(ort.get(e.getKey()), ours.get(e.getKey()));
+      worstSteps = Math.max(worstSteps, diff / e.getValue());
+      if (!downstreamOfAQuantizer(exported, e.getKey())) {
+        firstOrder++;
+        assertTrue(diff <= e.getValue() * 1.001, e.getKey() + ": " + diff + " > one step " + e.getValue());
+      }
+    }
+    System.out.printf("%d of %d quantizers not downstream of another are within one step; worst overall %.1f steps%n",
+        firstOrder, steps.size(), worstSteps);
+    assertTrue(firstOrder >= 1, "the first layer's input quantizer is compared: " + firstOrder);
+  }
+
+  /** Whether another quantizer's output is among the ancestors of {@code value}'s own quantizer input. */
+  private static boolean downstreamOfAQuantizer(Graph g, String value) {
+    java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(value));
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (!todo.isEmpty()) {
+      String v = todo.pop();
+      Node producer = g.producer(v);
+      if (producer == null || !seen.add(v)) {
+        continue;
+      }
+      for (String in : producer.inputs()) {
+        if (!v.equals(value) && in.endsWith("_dequantized")) {
+          return true;
+        }
+        if (v.equals(value) || !in.endsWith("_dequantized")) {
+          todo.push(in);
+        }
+      }
+    }
+    return false;
+  }
+
   private static List<Float> scales(Graph g) {
     return g.constants().entrySet().stream()
         .filter(e -> e.getKey().endsWith("_scale") && e.getValue().rank() == 0)
