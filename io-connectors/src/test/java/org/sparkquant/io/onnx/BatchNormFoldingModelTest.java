@@ -26,12 +26,7 @@ class BatchNormFoldingModelTest {
     Path written = dir.resolve("cls-folded.onnx");
     new OnnxModelWriter().write(folded, written);
 
-    int n = 8;
-    float[] x = new float[n * 3 * 48 * 192];
-    for (int i = 0; i < n; i++) {
-      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i], i % 2 == 0, i), 48, 192, x, i);
-    }
-    Map<String, OrtReference.Input> in = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 192}));
+    Map<String, OrtReference.Input> in = Map.of("x", TextLines.batch(8, 192, 0, i -> i % 2 == 0));
     String out = "save_infer_model/scale_0.tmp_1";
     float[] original;
     float[] foldedOrt;

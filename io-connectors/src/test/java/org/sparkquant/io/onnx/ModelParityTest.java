@@ -70,12 +70,7 @@ class ModelParityTest {
   @Test
   void paddleOcrClassifierProbabilitiesMatchOnnxRuntime() throws Exception {
     Path model = TestModels.path(TestModels.OCR_CLS);
-    int n = 16;
-    float[] x = new float[n * 3 * 48 * 192];
-    for (int i = 0; i < n; i++) {
-      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i], i % 3 == 0, i), 48, 192, x, i);
-    }
-    Map<String, OrtReference.Input> inputs = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 192}));
+    Map<String, OrtReference.Input> inputs = Map.of("x", TextLines.batch(16, 192, 0, i -> i % 3 == 0));
     String out = "save_infer_model/scale_0.tmp_1";
     float[][] both = bothEngines(model, inputs, out);
     float[] ref = both[0];
@@ -103,12 +98,7 @@ class ModelParityTest {
   @Test
   void paddleOcrRecognizerMatchesOnnxRuntime() throws Exception {
     Path model = TestModels.path(TestModels.OCR_REC);
-    int n = 4;
-    float[] x = new float[n * 3 * 48 * 320];
-    for (int i = 0; i < n; i++) {
-      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i + 4], false, i), 48, 320, x, i);
-    }
-    Map<String, OrtReference.Input> inputs = Map.of("x", new OrtReference.Input(x, new long[] {n, 3, 48, 320}));
+    Map<String, OrtReference.Input> inputs = Map.of("x", TextLines.batch(4, 320, 4, i -> false));
     String out = "softmax_11.tmp_0";
     float[][] both = bothEngines(model, inputs, out);
     float[] ref = both[0];

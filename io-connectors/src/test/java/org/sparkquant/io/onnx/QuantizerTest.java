@@ -84,10 +84,7 @@ class QuantizerTest {
   @Test
   void eagerModeQuantizesEachWeightedOpOnItsOwnAndKeepsBatchNorm(@TempDir Path dir) throws Exception {
     Graph cls = new OnnxModelReader().read(TestModels.path(TestModels.OCR_CLS));
-    float[] x = new float[4 * 3 * 48 * 192];
-    for (int i = 0; i < 4; i++) {
-      TextLines.toTensor(TextLines.render(TextLines.TEXTS[i], i % 2 == 1, i), 48, 192, x, i);
-    }
+    OrtReference.Input lines = TextLines.batch(4, 192, 0, i -> i % 2 == 1);
     long[] counts = new long[2];
     long[] batchNorms = new long[2];
     QuantizerConfig.ExecutionMode[] modes = {QuantizerConfig.ExecutionMode.GRAPH, QuantizerConfig.ExecutionMode.EAGER};
@@ -95,7 +92,7 @@ class QuantizerTest {
       Graph exported;
       try (NDManager m = NDManager.newBaseManager();
           PreparedModel p = new Quantizer(cls, QuantizerConfig.preset("w8a8").withMode(modes[k]))
-              .prepare(Map.of("x", m.create(x, new ai.djl.ndarray.types.Shape(4, 3, 48, 192))))) {
+              .prepare(Map.of("x", lines.toArray(m)))) {
         exported = p.finalize(Backend.ONNX_QDQ);
       }
       counts[k] = exported.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).count();
@@ -103,7 +100,7 @@ class QuantizerTest {
       Path file = dir.resolve(modes[k] + ".onnx");
       new OnnxModelWriter().write(exported, file);
       try (OrtReference r = new OrtReference(file, 1)) {
-        assertEquals(8, r.run(Map.of("x", new OrtReference.Input(x, new long[] {4, 3, 48, 192})),
+        assertEquals(8, r.run(Map.of("x", lines),
             List.of("save_infer_model/scale_0.tmp_1")).get("save_infer_model/scale_0.tmp_1").length);
       }
     }

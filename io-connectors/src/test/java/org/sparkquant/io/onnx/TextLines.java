@@ -61,6 +61,18 @@ public final class TextLines {
     }
   }
 
+  /**
+   * A batch of {@code n} lines {@code TEXTS[offset + i]} in PaddleOCR layout {@code [n, 3, 48, width]}, line
+   * {@code i} upside down where {@code rotated} says so.
+   */
+  public static OrtReference.Input batch(int n, int width, int offset, java.util.function.IntPredicate rotated) {
+    float[] x = new float[n * 3 * 48 * width];
+    for (int i = 0; i < n; i++) {
+      toTensor(render(TEXTS[offset + i], rotated.test(i), i), 48, width, x, i);
+    }
+    return new OrtReference.Input(x, new long[] {n, 3, 48, width});
+  }
+
   /** A page with several text lines, for the detector. */
   public static float[] page(int h, int w) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
