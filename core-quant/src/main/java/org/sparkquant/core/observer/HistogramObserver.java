@@ -404,6 +404,34 @@ public final class HistogramObserver implements Observer<HistogramObserver.Stats
   }
 
   @Override
+  public float[] observedRange(Stats s) {
+    return Observer.overall(s.min, s.max);
+  }
+
+  /** The mass of the bins that lie wholly outside the representable interval, over all channels. */
+  @Override
+  public double clippedFraction(Stats s, QuantParams p) {
+    double[] r = Observer.representable(p);
+    long total = 0;
+    long clipped = 0;
+    for (int c = 0; c < s.exponent.length; c++) {
+      if (s.exponent[c] == EMPTY) {
+        continue;
+      }
+      double width = Math.scalb(1.0, s.exponent[c] + 1 - log2Bins);
+      for (int i = 0; i < bins; i++) {
+        long n = s.counts[c * bins + i];
+        double lo = (i - bins / 2) * width;
+        total += n;
+        if (lo + width <= r[0] || lo > r[1]) {
+          clipped += n;
+        }
+      }
+    }
+    return total == 0 ? 0 : (double) clipped / total;
+  }
+
+  @Override
   public boolean exactMerge() {
     return true;
   }

@@ -113,6 +113,11 @@ public final class MinMaxObserver implements Observer<MinMaxObserver.Stats> {
   }
 
   @Override
+  public float[] observedRange(Stats stats) {
+    return Observer.overall(stats.min, stats.max);
+  }
+
+  @Override
   public boolean exactMerge() {
     return true;
   }

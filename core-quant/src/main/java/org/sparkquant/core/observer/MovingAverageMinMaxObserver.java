@@ -93,6 +93,17 @@ public final class MovingAverageMinMaxObserver implements Observer<MovingAverage
   }
 
   @Override
+  public float[] observedRange(Stats stats) {
+    return Observer.overall(stats.min, stats.max);
+  }
+
+  /** Unknown: the statistics hold averaged extremes, not the data's. */
+  @Override
+  public double clippedFraction(Stats stats, QuantParams p) {
+    return Double.NaN;
+  }
+
+  @Override
   public boolean exactMerge() {
     return false;
   }

@@ -27,6 +27,37 @@ public interface Observer<S> {
   /** Frozen parameters for a tensor of {@code shape} from the statistics. */
   QuantParams params(S stats, long[] shape);
 
+  /** Smallest and largest value observed over all channels, {@code {+inf, -inf}} when nothing was. */
+  float[] observedRange(S stats);
+
+  /**
+   * Estimated fraction of the observed values that per-tensor parameters {@code p} clip, NaN when the statistics
+   * cannot tell. Zero for ranges that cover everything observed.
+   */
+  default double clippedFraction(S stats, QuantParams p) {
+    return 0;
+  }
+
+  /** The real interval per-tensor parameters {@code p} represent, {@code {lo, hi}}. */
+  static double[] representable(QuantParams p) {
+    double scale = p.scale()[0];
+    double zp = p.type().isFloat() ? 0 : p.zeroPoint()[0];
+    return new double[] {(p.type().min() - zp) * scale, (p.type().max() - zp) * scale};
+  }
+
+  /** Smallest and largest finite entries of per-channel minima and maxima. */
+  static float[] overall(float[] min, float[] max) {
+    float lo = Float.POSITIVE_INFINITY;
+    float hi = Float.NEGATIVE_INFINITY;
+    for (float f : min) {
+      lo = Math.min(lo, f);
+    }
+    for (float f : max) {
+      hi = Math.max(hi, f);
+    }
+    return new float[] {lo, hi};
+  }
+
   /** Whether {@link #merge} is exact (independent of sharding and order, bit for bit). */
   boolean exactMerge();
 }

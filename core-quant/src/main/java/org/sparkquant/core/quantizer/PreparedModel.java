@@ -46,6 +46,9 @@ public final class PreparedModel implements AutoCloseable {
   private ActivationPlacement placement;
   private final Ranges<?> ranges;
   private State state = State.EVAL;
+  private long samples;
+  private NDArray observationMask;
+  private Map<String, PositionAxes> positionAxes;
 
   PreparedModel(Graph model, QuantizerConfig config) {
     WeightQuantizer.Plan rtn = WeightQuantizer.plan(model, config);
@@ -122,7 +125,7 @@ public final class PreparedModel implements AutoCloseable {
   private NDArray activation(String name, NDArray v) {
     String group = activations.get(name);
     if (state != State.EVAL) {
-      ranges.observe(group, name, v);
+      ranges.observe(group, name, observed(name, v));
     }
     if (state == State.CALIBRATION || !ranges.seen(group)) {
       return v;
@@ -137,7 +140,7 @@ public final class PreparedModel implements AutoCloseable {
    */
   private static final class Ranges<S> {
     private final Observer<S> observer;
-    private final Map<String, S> stats = new HashMap<>();
+    private final Map<String, S> stats = new LinkedHashMap<>();
     private final Map<String, QuantParams> params = new HashMap<>();
 
     Ranges(Observer<S> observer) {
@@ -155,6 +158,33 @@ public final class PreparedModel implements AutoCloseable {
 
     QuantParams params(String group) {
       return params.computeIfAbsent(group, g -> observer.params(stats.get(g), new long[0]));
+    }
+
+    ActivationStatistics snapshot(long samples) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      stats.forEach((g, s) -> copy.put(g, observer.merge(s, observer.newStats())));
+      return new ActivationStatistics(copy, samples);
+    }
+
+    void clear() {
+      stats.clear();
+      params.clear();
+    }
+
+    @SuppressWarnings("unchecked")
+    void merge(ActivationStatistics other) {
+      other.groups().forEach((g, s) -> {
+        S mine = stats.get(g);
+        stats.put(g, mine == null ? observer.merge((S) s, observer.newStats()) : observer.merge(mine, (S) s));
+        params.remove(g);
+      });
+    }
+
+    ActivationReport report(String value, String group, long samples) {
+      S s = stats.get(group);
+      QuantParams p = params(group);
+      float[] range = observer.observedRange(s);
+      return new ActivationReport(value, group, p, range[0], range[1], observer.clippedFraction(s, p), samples);
     }
   }
 
@@ -185,6 +215,141 @@ public final class PreparedModel implements AutoCloseable {
   public NDList forward(Map<String, NDArray> inputs) {
     NDArray first = inputs.values().iterator().next();
     return executor.run(first.getManager(), inputs);
+  }
+
+  /**
+   * Runs one calibration batch (in calibration or training mode) and counts its samples. {@code tokenMask}, when
+   * given, is a {@code [batch, positions]} array with 1 at real tokens and 0 at padding: the observers then see only
+   * the elements of real positions. Which axes of each quantized value are the batch and the position axes is learnt
+   * once, from two trial runs with different batch and position sizes; values where that cannot be told (e.g. batch
+   * and heads folded into one axis) are observed whole.
+   */
+  public NDList observe(Map<String, NDArray> inputs, NDArray tokenMask) {
+    if (state == State.EVAL) {
+      throw new IllegalStateException("observe in calibration or training mode; open calibrationMode() first");
+    }
+    NDArray first = inputs.values().iterator().next();
+    if (tokenMask != null && positionAxes == null) {
+      positionAxes = learnPositionAxes(inputs, tokenMask.getShape().getShape());
+    }
+    observationMask = tokenMask;
+    try {
+      NDList out = forward(inputs);
+      samples += first.getShape().get(0);
+      return out;
+    } finally {
+      observationMask = null;
+    }
+  }
+
+  /** The statistics observed so far, as a snapshot that can be shipped and merged. */
+  public ActivationStatistics statistics() {
+    return ranges == null ? new ActivationStatistics(Map.of(), samples) : ranges.snapshot(samples);
+  }
+
+  /** Forgets every observation (e.g. before a new shard of calibration data). */
+  public void resetStatistics() {
+    samples = 0;
+    if (ranges != null) {
+      ranges.clear();
+    }
+  }
+
+  /** Merges a snapshot (from another shard, process or machine) into this model's statistics. */
+  public void addStatistics(ActivationStatistics other) {
+    samples += other.samples();
+    if (ranges != null) {
+      ranges.merge(other);
+    }
+  }
+
+  /** Frozen parameters and observed ranges of every activation quantizer, for reports. */
+  public List<ActivationReport> activationReports() {
+    List<ActivationReport> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : activations.entrySet()) {
+      String group = e.getValue();
+      if (ranges.seen(group)) {
+        out.add(ranges.report(e.getKey(), group, samples));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One activation quantizer after calibration.
+   *
+   * @param value the quantized value
+   * @param group the value whose parameters it shares (itself if none)
+   * @param params the frozen parameters
+   * @param observedMin smallest value observed in the group
+   * @param observedMax largest value observed in the group
+   * @param clippedFraction estimated fraction of observed values outside the quantization range
+   * @param samples samples observed
+   */
+  public record ActivationReport(String value, String group, QuantParams params, float observedMin,
+      float observedMax, double clippedFraction, long samples) {}
+
+  /** Batch axis and position axes of a quantized value. */
+  private record PositionAxes(int batch, int[] positions) {}
+
+  private Map<String, PositionAxes> learnPositionAxes(Map<String, NDArray> inputs, long[] maskShape) {
+    State saved = state;
+    state = State.EVAL;
+    try {
+      Map<String, long[]> a = new HashMap<>();
+      Map<String, long[]> b = new HashMap<>();
+      inputs.forEach((k, v) -> {
+        long[] s = v.getShape().getShape();
+        boolean token = java.util.Arrays.equals(s, maskShape);
+        a.put(k, token ? new long[] {3, 7} : s);
+        b.put(k, token ? new long[] {5, 11} : s);
+      });
+      Map<String, long[]> sa = org.sparkquant.core.exec.ShapeTrace.trace(executor, a);
+      Map<String, long[]> sb = org.sparkquant.core.exec.ShapeTrace.trace(executor, b);
+      Map<String, PositionAxes> axes = new HashMap<>();
+      for (String v : activations.keySet()) {
+        long[] x = sa.get(v);
+        long[] y = sb.get(v);
+        if (x == null || y == null || x.length != y.length) {
+          continue;
+        }
+        int batch = -1;
+        List<Integer> pos = new ArrayList<>();
+        for (int i = 0; i < x.length; i++) {
+          if (x[i] == 3 && y[i] == 5 && batch < 0) {
+            batch = i;
+          } else if (x[i] == 7 && y[i] == 11) {
+            pos.add(i);
+          }
+        }
+        if (batch >= 0 && !pos.isEmpty()) {
+          axes.put(v, new PositionAxes(batch, pos.stream().mapToInt(Integer::intValue).toArray()));
+        }
+      }
+      return axes;
+    } finally {
+      state = saved;
+    }
+  }
+
+  /** {@code v}, or only its elements at real (unpadded) positions while a token mask is in effect. */
+  private NDArray observed(String name, NDArray v) {
+    PositionAxes ax = observationMask == null ? null : positionAxes.get(name);
+    if (ax == null) {
+      return v;
+    }
+    long[] shape = v.getShape().getShape();
+    NDArray real = observationMask.toType(ai.djl.ndarray.types.DataType.BOOLEAN, false);
+    NDArray keep = null;
+    for (int p : ax.positions()) {
+      long[] s = new long[shape.length];
+      java.util.Arrays.fill(s, 1);
+      s[ax.batch()] = shape[ax.batch()];
+      s[p] = shape[p];
+      NDArray m = ax.batch() < p ? real.reshape(s) : real.transpose().reshape(s);
+      keep = keep == null ? m : keep.logicalAnd(m);
+    }
+    return v.reshape(-1).booleanMask(keep.broadcast(v.getShape()).reshape(-1));
   }
 
   /** Calibration: observers on, fake quantization off, until the scope closes. */

@@ -19,6 +19,15 @@ public final class Quantizer {
   }
 
   /**
+   * Inserts fake quantization without calibrating: weights are fake-quantized, activation quantizers pass values
+   * through until they have observed data (for calibration spread over processes, whose statistics are merged with
+   * {@link PreparedModel#addStatistics}).
+   */
+  public PreparedModel prepare() {
+    return new PreparedModel(model, config);
+  }
+
+  /**
    * Inserts fake quantization: weights are fake-quantized from their own ranges, and activation quantizers (inputs
    * of Conv, ConvTranspose, Gemm and MatMul) are initialised by one calibration pass over {@code exampleInputs}.
    */
