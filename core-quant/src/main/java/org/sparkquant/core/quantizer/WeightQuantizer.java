@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkquant.core.fusion.Chains;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.Graph;
@@ -25,7 +26,7 @@ import org.sparkquant.core.passes.QuantizedWeights;
  */
 public final class WeightQuantizer {
   /** Ops whose second input is a weight. */
-  public static final Set<String> WEIGHTED_OPS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+  public static final Set<String> WEIGHTED_OPS = Chains.WEIGHTED_OPS;
 
   private WeightQuantizer() {}
 
