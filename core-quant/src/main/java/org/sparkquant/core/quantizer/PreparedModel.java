@@ -46,6 +46,7 @@ public final class PreparedModel implements AutoCloseable {
   private final FusionPatterns patterns;
   private final DjlExecutor executor;
   private final Map<String, QuantParams> weights;
+  private final Map<String, Tensor> quantizedWeights;
   private final Map<String, String> activations = new LinkedHashMap<>();
   private ActivationPlacement placement;
   private final Ranges<?> ranges;
@@ -56,6 +57,7 @@ public final class PreparedModel implements AutoCloseable {
     this.config = config;
     this.patterns = patterns;
     this.weights = rtn.params();
+    this.quantizedWeights = rtn.quantized();
     this.ranges = config.activations() == null ? null : new Ranges<>(config.activations().newObserver());
     this.graph = ranges == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
     this.executor = new DjlExecutor(graph);
@@ -229,7 +231,7 @@ public final class PreparedModel implements AutoCloseable {
     if (state != State.EVAL) {
       throw new IllegalStateException("finalize in evaluation mode; close the " + state + " scope first");
     }
-    Graph g = new QuantizedWeights(weights).apply(graph);
+    Graph g = new QuantizedWeights(weights, quantizedWeights).apply(graph);
     Map<String, QuantParams> acts = new LinkedHashMap<>();
     long opset = g.defaultOpset();
     for (Map.Entry<String, String> e : activations.entrySet()) {
