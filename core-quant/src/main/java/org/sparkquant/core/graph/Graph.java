@@ -28,6 +28,8 @@ public final class Graph {
   private final Map<String, Long> opsets;
   private final Map<String, String> metadata;
   private final Map<String, Node> producers;
+  private final Map<String, List<Node>> consumers;
+  private final Set<String> outputNames;
 
   private Graph(Builder b, List<Node> ordered) {
     this.name = b.name;
@@ -47,6 +49,19 @@ public final class Graph {
       }
     }
     this.producers = Collections.unmodifiableMap(p);
+    Map<String, List<Node>> c = new HashMap<>();
+    for (Node n : nodes) {
+      for (String in : new java.util.LinkedHashSet<>(n.inputs())) {
+        if (!in.isEmpty()) {
+          c.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+        }
+      }
+    }
+    c.replaceAll((k, v) -> List.copyOf(v));
+    this.consumers = Collections.unmodifiableMap(c);
+    Set<String> o = new HashSet<>();
+    outputs.forEach(v -> o.add(v.name()));
+    this.outputNames = Collections.unmodifiableSet(o);
   }
 
   public static Builder builder() {
@@ -114,6 +129,16 @@ public final class Graph {
   /** The node that produces {@code value}, or null for graph inputs and constants. */
   public Node producer(String value) {
     return producers.get(value);
+  }
+
+  /** The nodes that read {@code value}, each once, in topological order; empty when none does. */
+  public List<Node> consumers(String value) {
+    return consumers.getOrDefault(value, List.of());
+  }
+
+  /** Whether {@code value} is one of the graph's outputs. */
+  public boolean isOutput(String value) {
+    return outputNames.contains(value);
   }
 
   /** Declared info for a value from inputs, outputs or value_info, or null. */

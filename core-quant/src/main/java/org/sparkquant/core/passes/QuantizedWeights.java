@@ -23,10 +23,30 @@ import org.sparkquant.core.numerics.ScalarQuantizer;
  */
 public final class QuantizedWeights implements GraphPass {
   private final Map<String, QuantParams> weights;
+  private final Map<String, Tensor> stored;
 
   /** @param weights parameters per float constant to store quantized */
   public QuantizedWeights(Map<String, QuantParams> weights) {
+    this(weights, Map.of());
+  }
+
+  /**
+   * As {@link #QuantizedWeights(Map)}, reusing codes computed earlier with the same parameters (for example by
+   * {@link org.sparkquant.core.quantizer.WeightQuantizer#plan}, which quantizes each weight once for its report), so
+   * weights are not quantized twice.
+   *
+   * @param weights parameters per float constant to store quantized
+   * @param stored per constant, its codes with {@code weights}' parameters packed as {@link #pack}; constants missing
+   *     here are quantized by the pass
+   */
+  public QuantizedWeights(Map<String, QuantParams> weights, Map<String, Tensor> stored) {
     this.weights = Map.copyOf(weights);
+    this.stored = Map.copyOf(stored);
+  }
+
+  /** {@code codes} of a tensor of shape {@code shape} packed as ONNX stores {@code type}. */
+  public static Tensor pack(QuantType type, long[] shape, int[] codes) {
+    return new Tensor(type.onnxType(), shape, ByteBuffer.wrap(Packing.pack(type, codes)));
   }
 
   /** The lowest default-domain opset that can dequantize weights with these parameters. */
@@ -59,11 +79,14 @@ public final class QuantizedWeights implements GraphPass {
       String name = e.getKey();
       QuantParams p = e.getValue();
       Tensor w = upgraded.constants().get(name);
-      int[] codes = ScalarQuantizer.quantize(w.floats(), w.shape(), p);
+      Tensor codes = stored.get(name);
+      if (codes == null || !java.util.Arrays.equals(codes.shape(), w.shape()) || codes.dataType() != p.type().onnxType()) {
+        codes = pack(p.type(), w.shape(), ScalarQuantizer.quantize(w.floats(), w.shape(), p));
+      }
       b.removeConstant(name);
-      b.addConstant(name + "_quantized", packed(p.type(), w.shape(), codes));
+      b.addConstant(name + "_quantized", codes);
       b.addConstant(name + "_scale", Tensor.ofFloats(p.paramShape(), p.scale()));
-      b.addConstant(name + "_zero_point", packed(p.type(), p.paramShape(), p.zeroPoint()));
+      b.addConstant(name + "_zero_point", pack(p.type(), p.paramShape(), p.zeroPoint()));
       Map<String, Attribute> attrs = new LinkedHashMap<>();
       int rank = w.rank();
       if (!(p.granularity() instanceof Granularity.PerTensor)) {
@@ -77,9 +100,5 @@ public final class QuantizedWeights implements GraphPass {
     }
     dequantize.values().forEach(b::addNode);
     return b.build();
-  }
-
-  private static Tensor packed(QuantType type, long[] shape, int[] codes) {
-    return new Tensor(type.onnxType(), shape, ByteBuffer.wrap(Packing.pack(type, codes)));
   }
 }

@@ -3,24 +3,39 @@ package org.sparkquant.core.quantizer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkquant.core.fusion.Chains;
+import org.sparkquant.core.fusion.FusionBlock;
+import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 
 /**
- * Where activation quantizers go, and which of them share parameters.
+ * Where activation quantizers go, and which of them share parameters. Both modes start from the fusion blocks a
+ * {@link FusionPatterns} registry finds ({@linkplain FusionPatterns#defaults() defaults}: Conv, ConvTranspose, Gemm
+ * or MatMul with its bias, normalization and activation).
  *
- * <p>Every non-constant input of Conv, ConvTranspose, Gemm and MatMul is quantized for that consumer only, so
- * other consumers (residual additions, normalizations) keep float. In graph mode, quantization also reaches back
- * through value-preserving ops — MaxPool, AveragePool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze and Concat —
- * whose input and output then share one set of parameters, so a runtime can execute them on integers; a value
- * quantized for several consumers gets one quantizer (no duplicates). In eager mode, each op is quantized on its
- * own instead: the outputs of Conv, ConvTranspose, Gemm and MatMul are quantized for all their consumers too (a
- * Conv → BatchNormalization → Relu chain gets a quantizer between Conv and BatchNormalization), with no sharing.
+ * <p><b>What is quantized by default, and why.</b> Activations are quantized where an integer kernel reads them: the
+ * non-constant inputs of Conv, ConvTranspose, Gemm and MatMul. Those are block inputs, so a block's output gets a
+ * quantizer exactly when it feeds such a kernel (directly or through value-preserving ops). LayerNormalization,
+ * Softmax, residual additions and other element-wise ops outside blocks keep float inputs and outputs: common
+ * runtimes have no integer kernels for them, and their ranges (outliers in residual streams, the long tail before
+ * Softmax) cost accuracy when quantized per tensor. A value is quantized only for the node inputs listed in
+ * {@link #uses()}; its other readers keep float.
+ *
+ * <p><b>Graph mode</b> (BatchNorm already folded): quantizers only at block boundaries — the inputs of each weighted
+ * op and, through them, block outputs — and never on a value inside a block. Quantization reaches back through
+ * value-preserving ops ({@link #VALUE_PRESERVING} and Concat), whose input and output then share one set of
+ * parameters, so a runtime can execute them on integers; a value quantized for several readers gets one quantizer.
+ *
+ * <p><b>Eager mode</b> (BatchNorm kept): each op is quantized on its own, with no sharing: the inputs of weighted
+ * ops, and the output of every node of a block that starts at a weighted op, for all its readers (Conv → Q →
+ * BatchNormalization → Q → Relu → Q). Graph outputs are left in float.
  */
 public final class ActivationPlacement {
   /** Single-input ops whose output values are (a selection of) their input values. */
@@ -32,15 +47,28 @@ public final class ActivationPlacement {
 
   private final Map<String, Set<Use>> uses = new LinkedHashMap<>();
   private final Map<String, String> parent = new HashMap<>();
+  private final List<FusionBlock> blocks;
+  private final Set<String> interior = new HashSet<>();
 
-  private ActivationPlacement() {}
+  private ActivationPlacement(List<FusionBlock> blocks) {
+    this.blocks = List.copyOf(blocks);
+  }
 
-  /** The placement for {@code graph} in {@code mode}. */
+  /** The placement for {@code graph} in {@code mode}, with the default fusion patterns. */
   public static ActivationPlacement of(Graph graph, QuantizerConfig.ExecutionMode mode) {
-    ActivationPlacement p = new ActivationPlacement();
+    return of(graph, mode, FusionPatterns.defaults());
+  }
+
+  /** The placement for {@code graph} in {@code mode}, with blocks from {@code patterns}. */
+  public static ActivationPlacement of(Graph graph, QuantizerConfig.ExecutionMode mode, FusionPatterns patterns) {
+    ActivationPlacement p = new ActivationPlacement(patterns.blocks(graph));
+    boolean eager = mode == QuantizerConfig.ExecutionMode.EAGER;
+    if (!eager) {
+      p.blocks.forEach(b -> p.interior.addAll(b.interior()));
+    }
     Deque<String> work = new ArrayDeque<>();
     for (Node n : graph.nodes()) {
-      if (WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) && n.domain().isEmpty()) {
+      if (Chains.isWeighted(n)) {
         for (int i = 0; i < Math.min(2, n.inputs().size()); i++) {
           if (p.add(graph, n.inputs().get(i), new Use(n.name(), i))) {
             work.add(n.inputs().get(i));
@@ -48,19 +76,19 @@ public final class ActivationPlacement {
         }
       }
     }
-    if (mode == QuantizerConfig.ExecutionMode.EAGER) {
-      Set<String> outputs = new LinkedHashSet<>();
-      graph.outputs().forEach(v -> outputs.add(v.name()));
-      for (Node n : graph.nodes()) {
-        if (WeightQuantizer.WEIGHTED_OPS.contains(n.opType()) && n.domain().isEmpty()
-            && !outputs.contains(n.outputs().get(0))) {
-          for (Node c : graph.nodes()) {
-            for (int i = 0; i < c.inputs().size(); i++) {
-              if (c.inputs().get(i).equals(n.outputs().get(0))) {
-                p.add(graph, c.inputs().get(i), new Use(c.name(), i));
-              }
-            }
+    if (eager) {
+      Set<String> inBlocks = new HashSet<>();
+      for (FusionBlock b : p.blocks) {
+        if (Chains.isWeighted(b.anchor())) {
+          for (Node n : b.nodes()) {
+            p.addForAllReaders(graph, n.outputs().get(0));
           }
+        }
+        b.nodes().forEach(n -> inBlocks.add(n.name()));
+      }
+      for (Node n : graph.nodes()) {
+        if (Chains.isWeighted(n) && !inBlocks.contains(n.name())) {
+          p.addForAllReaders(graph, n.outputs().get(0));
         }
       }
     } else {
@@ -88,8 +116,22 @@ public final class ActivationPlacement {
     return p;
   }
 
+  /** Quantizes {@code value} for every node input that reads it, unless it is a graph output. */
+  private void addForAllReaders(Graph g, String value) {
+    if (value.isEmpty() || g.isOutput(value)) {
+      return;
+    }
+    for (Node c : g.consumers(value)) {
+      for (int i = 0; i < c.inputs().size(); i++) {
+        if (c.inputs().get(i).equals(value)) {
+          add(g, value, new Use(c.name(), i));
+        }
+      }
+    }
+  }
+
   private boolean add(Graph g, String value, Use use) {
-    if (value.isEmpty() || g.constants().containsKey(value)) {
+    if (value.isEmpty() || g.constants().containsKey(value) || interior.contains(value)) {
       return false;
     }
     uses.computeIfAbsent(value, k -> new LinkedHashSet<>()).add(use);
@@ -112,6 +154,11 @@ public final class ActivationPlacement {
     if (!ra.equals(rb)) {
       parent.put(rb, ra);
     }
+  }
+
+  /** The fusion blocks the placement followed, in topological order of their anchors. */
+  public List<FusionBlock> blocks() {
+    return blocks;
   }
 
   /** Quantized values, each with the node inputs that read its quantized form. */

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.fusion.FusionBlock;
+import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
@@ -23,8 +25,9 @@ import org.sparkquant.core.passes.QuantizedWeights;
 
 /**
  * A model with fake quantization attached to its executor, without copying the graph: weights are fake-quantized
- * with frozen round-to-nearest parameters; activation quantizers at the non-constant inputs of Conv, ConvTranspose,
- * Gemm and MatMul observe ranges (min/max) and fake-quantize with them.
+ * with frozen round-to-nearest parameters; activation quantizers where {@link ActivationPlacement} puts them (at
+ * fusion-block boundaries in graph mode, after every op of a block in eager mode) observe ranges and fake-quantize
+ * with them.
  *
  * <p>Three states: evaluation (observers off, fake quantization on, the default), calibration (observers on, fake
  * quantization off) and training (observers on, fake quantization on with straight-through gradients). The mode
@@ -40,8 +43,10 @@ public final class PreparedModel implements AutoCloseable {
 
   private final Graph graph;
   private final QuantizerConfig config;
+  private final FusionPatterns patterns;
   private final DjlExecutor executor;
   private final Map<String, QuantParams> weights;
+  private final Map<String, Tensor> quantizedWeights;
   private final Map<String, String> activations = new LinkedHashMap<>();
   private ActivationPlacement placement;
   private final Ranges<?> ranges;
@@ -50,10 +55,12 @@ public final class PreparedModel implements AutoCloseable {
   private NDArray observationMask;
   private Map<String, PositionAxes> positionAxes;
 
-  PreparedModel(Graph model, QuantizerConfig config) {
+  PreparedModel(Graph model, QuantizerConfig config, FusionPatterns patterns) {
     WeightQuantizer.Plan rtn = WeightQuantizer.plan(model, config);
     this.config = config;
+    this.patterns = patterns;
     this.weights = rtn.params();
+    this.quantizedWeights = rtn.quantized();
     this.ranges = config.activations() == null ? null : new Ranges<>(config.activations().newObserver());
     this.graph = ranges == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
     this.executor = new DjlExecutor(graph);
@@ -83,7 +90,7 @@ public final class PreparedModel implements AutoCloseable {
    * exported model. Quantizers that share parameters share one set of statistics.
    */
   private Graph withActivationQuantizers(Graph g) {
-    placement = ActivationPlacement.of(g, config.mode());
+    placement = ActivationPlacement.of(g, config.mode(), patterns);
     Map<String, String> rewired = new HashMap<>();
     for (Map.Entry<String, Set<ActivationPlacement.Use>> e : placement.uses().entrySet()) {
       String a = e.getKey();
@@ -105,6 +112,11 @@ public final class PreparedModel implements AutoCloseable {
       b.addNode(Node.of(quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
     }
     return b.build();
+  }
+
+  /** The fusion blocks activation quantizers follow; empty for weight-only configs. */
+  public List<FusionBlock> fusionBlocks() {
+    return placement == null ? List.of() : placement.blocks();
   }
 
   /** Activation values whose quantizers share parameters (graph mode), for reports and tests. */
@@ -384,7 +396,7 @@ public final class PreparedModel implements AutoCloseable {
     if (state != State.EVAL) {
       throw new IllegalStateException("finalize in evaluation mode; close the " + state + " scope first");
     }
-    Graph g = new QuantizedWeights(weights).apply(graph);
+    Graph g = new QuantizedWeights(weights, quantizedWeights).apply(graph);
     Map<String, QuantParams> acts = new LinkedHashMap<>();
     long opset = g.defaultOpset();
     for (Map.Entry<String, String> e : activations.entrySet()) {

@@ -2,6 +2,7 @@ package org.sparkquant.core.quantizer;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
+import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
 
 /**
@@ -12,10 +13,18 @@ import org.sparkquant.core.graph.Graph;
 public final class Quantizer {
   private final Graph model;
   private final QuantizerConfig config;
+  private final FusionPatterns patterns;
 
+  /** A quantizer with the {@linkplain FusionPatterns#defaults() default fusion patterns}. */
   public Quantizer(Graph model, QuantizerConfig config) {
+    this(model, config, FusionPatterns.defaults());
+  }
+
+  /** A quantizer whose activation quantizers follow the blocks of {@code patterns}. */
+  public Quantizer(Graph model, QuantizerConfig config, FusionPatterns patterns) {
     this.model = model;
     this.config = config;
+    this.patterns = patterns;
   }
 
   /**
@@ -24,15 +33,15 @@ public final class Quantizer {
    * {@link PreparedModel#addStatistics}).
    */
   public PreparedModel prepare() {
-    return new PreparedModel(model, config);
+    return new PreparedModel(model, config, patterns);
   }
 
   /**
-   * Inserts fake quantization: weights are fake-quantized from their own ranges, and activation quantizers (inputs
-   * of Conv, ConvTranspose, Gemm and MatMul) are initialised by one calibration pass over {@code exampleInputs}.
+   * Inserts fake quantization: weights are fake-quantized from their own ranges, and activation quantizers (placed
+   * by {@link ActivationPlacement}) are initialised by one calibration pass over {@code exampleInputs}.
    */
   public PreparedModel prepare(Map<String, NDArray> exampleInputs) {
-    PreparedModel prepared = new PreparedModel(model, config);
+    PreparedModel prepared = new PreparedModel(model, config, patterns);
     try {
       if (config.quantizesActivations()) {
         try (PreparedModel.Mode m = prepared.calibrationMode()) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkquant.core.fusion.Chains;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.Graph;
@@ -25,7 +26,7 @@ import org.sparkquant.core.passes.QuantizedWeights;
  */
 public final class WeightQuantizer {
   /** Ops whose second input is a weight. */
-  public static final Set<String> WEIGHTED_OPS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+  public static final Set<String> WEIGHTED_OPS = Chains.WEIGHTED_OPS;
 
   private WeightQuantizer() {}
 
@@ -36,8 +37,12 @@ public final class WeightQuantizer {
   /** The quantized graph and what happened to each weight. */
   public record Result(Graph graph, List<LayerReport> layers) {}
 
-  /** The graph after graph-mode passes, with the parameters chosen for each weight (not yet applied). */
-  public record Plan(Graph graph, Map<String, QuantParams> params, List<LayerReport> layers) {}
+  /**
+   * The graph after graph-mode passes, with the parameters chosen for each weight (not yet applied) and the codes
+   * they give, packed as {@link QuantizedWeights} stores them, so that storing the weights does not quantize again.
+   */
+  public record Plan(
+      Graph graph, Map<String, QuantParams> params, Map<String, Tensor> quantized, List<LayerReport> layers) {}
 
   /** Quantizes the weights and stores them quantized behind DequantizeLinear. */
   public static Result quantize(Graph graph, QuantizerConfig config) {
@@ -57,10 +62,13 @@ public final class WeightQuantizer {
       nbits.rewritten(g).keySet().forEach(rest::remove);
       g = nbits.apply(g);
     }
-    return new Result(new QuantizedWeights(rest).apply(g), plan.layers());
+    return new Result(new QuantizedWeights(rest, plan.quantized()).apply(g), plan.layers());
   }
 
-  /** Chooses parameters for every weight the config selects, without changing the weights. */
+  /**
+   * Chooses parameters for every weight the config selects and quantizes it once (for the report and for storing),
+   * without changing the graph's weights.
+   */
   public static Plan plan(Graph graph, QuantizerConfig config) {
     for (LayerRule rule : config.rules()) {
       if (graph.nodes().stream().noneMatch(rule::matches)) {
@@ -69,6 +77,7 @@ public final class WeightQuantizer {
     }
     Graph g = config.mode() == QuantizerConfig.ExecutionMode.GRAPH ? new BatchNormFolding().apply(graph) : graph;
     Map<String, QuantParams> params = new LinkedHashMap<>();
+    Map<String, Tensor> quantized = new LinkedHashMap<>();
     List<LayerReport> reports = new ArrayList<>();
     for (Node n : g.nodes()) {
       if (!WEIGHTED_OPS.contains(n.opType()) || !n.domain().isEmpty() || n.inputs().size() < 2) {
@@ -86,10 +95,13 @@ public final class WeightQuantizer {
       int[] axes = axes(n, w.rank());
       Granularity gr = spec.granularity(axes[0], axes[1]);
       QuantParams p = rangeParams(w, spec, gr);
+      float[] v = w.floats();
+      int[] codes = ScalarQuantizer.quantize(v, w.shape(), p);
       params.put(name, p);
-      reports.add(report(n, name, w, spec, p));
+      quantized.put(name, QuantizedWeights.pack(p.type(), w.shape(), codes));
+      reports.add(report(n, name, w.shape(), v, codes, spec, p));
     }
-    return new Plan(g, params, reports);
+    return new Plan(g, params, quantized, reports);
   }
 
   /** The spec the rules give {@code n}: the last matching rule wins; null means skip. */
@@ -131,9 +143,9 @@ public final class WeightQuantizer {
     return spec.scheme().params(spec.type(), g, ps, min, max);
   }
 
-  private static LayerReport report(Node n, String name, Tensor w, WeightSpec spec, QuantParams p) {
-    float[] v = w.floats();
-    float[] fq = ScalarQuantizer.fakeQuantize(v, w.shape(), p);
+  private static LayerReport report(
+      Node n, String name, long[] shape, float[] v, int[] codes, WeightSpec spec, QuantParams p) {
+    float[] fq = ScalarQuantizer.dequantize(codes, shape, p);
     double signal = 0;
     double noise = 0;
     for (int i = 0; i < v.length; i++) {

@@ -75,4 +75,18 @@ class GraphTest {
         () -> new Tensor(DataType.FLOAT, new long[] {3}, java.nio.ByteBuffer.allocate(8)));
     assertEquals(2, new Tensor(DataType.INT4, new long[] {3}, java.nio.ByteBuffer.allocate(2)).data().remaining());
   }
+
+  @Test
+  void consumersListEachReaderOnceInTopologicalOrder() {
+    Graph g =
+        Graph.builder()
+            .addInput(new ValueInfo("x", DataType.FLOAT, null))
+            .addNode(Node.of("sq", "Mul", List.of("x", "x"), List.of("s")))
+            .addNode(Node.of("add", "Add", List.of("s", "x"), List.of("y")))
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
+    assertEquals(List.of("sq", "add"), g.consumers("x").stream().map(Node::name).toList());
+    assertEquals(List.of(), g.consumers("y"));
+    assertTrue(g.isOutput("y") && !g.isOutput("s"));
+  }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.fusion.FusionBlock;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.quantizer.Backend;
@@ -107,6 +108,46 @@ class QuantizerTest {
     assertEquals(0, batchNorms[0]);
     assertEquals(35, batchNorms[1]);
     assertTrue(counts[1] > counts[0], "eager " + counts[1] + " vs graph " + counts[0] + " quantizers");
+  }
+
+  /**
+   * PaddleOCR's classifier after graph-mode passes: 54 fusion blocks (53 convolutions and the final MatMul), with
+   * activation quantizers only at block boundaries; in eager mode, after every op of every block.
+   */
+  @Test
+  void paddleOcrClassifierIsQuantizedAtFusionBlockBoundariesInGraphMode() {
+    Graph cls = new OnnxModelReader().read(TestModels.path(TestModels.OCR_CLS));
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> lines = Map.of("x", TextLines.batch(2, 192, 0, i -> i % 2 == 1).toArray(m));
+      try (PreparedModel p = new Quantizer(cls, QuantizerConfig.preset("w8a8")).prepare(lines)) {
+        List<FusionBlock> blocks = p.fusionBlocks();
+        assertEquals(54, blocks.size());
+        assertEquals(Map.of("weighted", 12L, "weighted-relu", 15L, "weighted-hardsigmoid", 9L,
+            "weighted-hardswish-clip", 18L), blocks.stream().collect(java.util.stream.Collectors.groupingBy(
+                FusionBlock::pattern, java.util.stream.Collectors.counting())));
+        java.util.Set<String> quantized = p.activationQuantizers();
+        for (FusionBlock b : blocks) {
+          for (String v : b.interior()) {
+            assertTrue(!quantized.contains(v), "quantizer on " + v + " inside " + b.pattern() + " " + b.ops());
+          }
+        }
+        assertTrue(quantized.size() >= 20, quantized.size() + " activation quantizers");
+        long blockOutputs = blocks.stream().map(FusionBlock::output).filter(quantized::contains).count();
+        assertTrue(blockOutputs >= 20, blockOutputs + " block outputs quantized");
+      }
+      try (PreparedModel p = new Quantizer(cls, QuantizerConfig.preset("w8a8")
+          .withMode(QuantizerConfig.ExecutionMode.EAGER)).prepare(lines)) {
+        java.util.Set<String> quantized = p.activationQuantizers();
+        for (FusionBlock b : p.fusionBlocks()) {
+          for (Node n : b.nodes()) {
+            String v = n.outputs().get(0);
+            assertTrue(quantized.contains(v) || p.graph().isOutput(v) || p.graph().consumers(v).isEmpty(),
+                "eager: no quantizer after " + n.describe());
+          }
+        }
+        assertTrue(p.fusionBlocks().stream().anyMatch(b -> b.ops().contains("BatchNormalization")));
+      }
+    }
   }
 
   /**

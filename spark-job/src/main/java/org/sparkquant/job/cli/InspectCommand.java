@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.exec.ShapeTrace;
+import org.sparkquant.core.fusion.FusionBlock;
+import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.ValueInfo;
@@ -21,7 +23,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code sparkquant inspect}: the model's nodes with their shapes, and a summary. */
+/**
+ * {@code sparkquant inspect}: the model's nodes with their shapes, and a summary; in graph mode also the fusion blocks
+ * ({@link FusionPatterns#defaults()}).
+ */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
@@ -48,7 +53,8 @@ public final class InspectCommand implements Callable<Integer> {
 
   @Option(names = "--mode", defaultValue = "eager", paramLabel = "graph|eager",
       description = "eager (default) lists the model as it is; graph lists it as graph-mode quantization sees it "
-          + "(BatchNorm folded into convolutions).")
+          + "(BatchNorm folded into convolutions) and its fusion blocks (pattern and nodes), around which activation "
+          + "quantizers go.")
   String mode;
 
   @Override
@@ -97,7 +103,22 @@ public final class InspectCommand implements Callable<Integer> {
         graph.nodes().size(), graph.constants().size(), graph.parameterCount(), graph.defaultOpset());
     out.printf("ops      %s%n", ops.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
         .collect(Collectors.joining(", ")));
+    if (mode.equals("graph")) {
+      printBlocks(out, FusionPatterns.defaults().blocks(graph));
+    }
     return 0;
+  }
+
+  /** The fusion blocks graph-mode quantization places activation quantizers around: a count per pattern, then each. */
+  private static void printBlocks(PrintWriter out, List<FusionBlock> blocks) {
+    Map<String, Long> perPattern = blocks.stream()
+        .collect(Collectors.groupingBy(FusionBlock::pattern, TreeMap::new, Collectors.counting()));
+    out.printf("blocks   %d fusion blocks%s%n", blocks.size(), perPattern.isEmpty() ? "" : ": "
+        + perPattern.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+    for (FusionBlock b : blocks) {
+      out.printf("  %-28s %s (%s)%n", b.pattern(), b.nodes().stream().map(Node::name).collect(Collectors.joining(", ")),
+          b.ops());
+    }
   }
 
   private Map<String, long[]> parseShapes(Graph graph) {

@@ -65,6 +65,26 @@ class InspectCommandTest {
     assertTrue(eager.out().contains("BatchNormalization 35"), eager.out());
     assertFalse(graph.out().contains("BatchNormalization"), graph.out());
     assertTrue(graph.out().contains("Conv 53"), graph.out());
+    assertFalse(eager.out().contains("fusion blocks"), eager.out());
+  }
+
+  @Test
+  void graphModeListsTheFusionBlocksWithPatternAndNodes(@TempDir Path dir) throws Exception {
+    Path tiny = dir.resolve("tiny.onnx");
+    new OnnxModelWriter().write(BadModels.tinyGraph(), tiny);
+    Cli.Result r = run("inspect", "--model", tiny.toString(), "--no-shapes", "--mode", "graph");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("blocks   1 fusion blocks: weighted-relu 1"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+weighted-relu\\s+mm, act \\(MatMul\\+Relu\\)")), r.out());
+
+    String cls = org.sparkquant.io.onnx.TestModels.path(org.sparkquant.io.onnx.TestModels.OCR_CLS).toString();
+    Cli.Result graph = run("inspect", "--model", cls, "--no-shapes", "--mode", "graph");
+    assertEquals(0, graph.code(), graph.err());
+    assertTrue(graph.out().contains("blocks   54 fusion blocks: weighted 12, weighted-hardsigmoid 9, "
+        + "weighted-hardswish-clip 18, weighted-relu 15"), graph.out());
+    assertTrue(graph.out().lines().anyMatch(l -> l.matches(
+        "\\s+weighted-hardswish-clip\\s+Conv@0, Add@0, Clip@0, Mul@0, Div@0 \\(Conv\\+Add\\+Clip\\+Mul\\+Div\\)")),
+        graph.out());
   }
 
   @Test
