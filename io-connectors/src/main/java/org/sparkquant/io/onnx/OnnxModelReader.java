@@ -66,6 +66,22 @@ public final class OnnxModelReader {
     } catch (IOException e) {
       throw new ModelFormatException(where + " cannot be read: " + e.getMessage());
     }
+    try {
+      return read(bytes, where, new ExternalData(file));
+    } catch (IOException e) {
+      throw new ModelFormatException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads, validates and (optionally) folds a self-contained model from its bytes (e.g. shipped to Spark
+   * executors); {@code name} names it in errors. Tensors in external files are refused.
+   */
+  public Graph read(byte[] bytes, String name) {
+    return read(bytes, "model '" + name + "'", null);
+  }
+
+  private Graph read(byte[] bytes, String where, ExternalData external) {
     if (bytes.length == 0) {
       throw new ModelFormatException(where + " is empty");
     }
@@ -85,12 +101,10 @@ public final class OnnxModelReader {
               ? "no ir_version" : "no opset_import"));
     }
     try {
-      Graph graph = toGraph(model, new ExternalData(file));
+      Graph graph = toGraph(model, external);
       registry.validate(graph);
       return foldConstants ? new ConstantFolding(registry).apply(graph) : graph;
     } catch (ModelFormatException e) {
-      throw new ModelFormatException(where + ": " + e.getMessage(), e);
-    } catch (IOException e) {
       throw new ModelFormatException(where + ": " + e.getMessage(), e);
     }
   }

@@ -34,6 +34,11 @@ public final class OnnxModelWriter {
     }
   }
 
+  /** The serialized ONNX model for {@code graph} (models up to protobuf's 2 GB limit). */
+  public byte[] toBytes(Graph graph) {
+    return toProto(graph).toByteArray();
+  }
+
   /** The ONNX model for {@code graph}. */
   public ModelProto toProto(Graph graph) {
     GraphProto.Builder g = GraphProto.newBuilder().setName(graph.name());
