@@ -108,11 +108,18 @@ final class ImageEncoder implements BatchEncoder {
   /** Decodes the payload's image to 8-bit RGB without alpha. */
   static BufferedImage decode(ImagePayload p) {
     BufferedImage img;
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(p.bytes()))) {
+    ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(p.bytes()));
+    try {
       img = ImageIO.read(in);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("image '" + p.uri() + "' could not be decoded: "
           + String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName()));
+    } finally {
+      try {
+        in.close();
+      } catch (IOException alreadyClosed) {
+        // ImageIO may close the stream itself; the bytes are on the heap, nothing else to release.
+      }
     }
     if (img == null) {
       throw new IllegalArgumentException("image '" + p.uri() + "' is not a PNG, JPEG or BMP image");
