@@ -1,16 +1,17 @@
 package org.sparkquant.io.config;
 
+import static org.sparkquant.io.config.YamlFields.enumValue;
+import static org.sparkquant.io.config.YamlFields.firstLine;
+import static org.sparkquant.io.config.YamlFields.onlyKeys;
+import static org.sparkquant.io.config.YamlFields.text;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -33,6 +34,7 @@ import org.sparkquant.core.quantizer.WeightSpec;
  * rules:                   # in order; the last matching rule wins
  *   - {match: regex, pattern: "/pooler/.*", action: skip}
  *   - {match: op_type, pattern: Gemm, weights: {type: INT8, layout: PER_CHANNEL}}
+ * data: {...}              # optional: calibration data, read by DataConfigFiles
  * </pre>
  *
  * <p>Unknown keys, unknown versions and invalid values are errors that name the file, the key path and what was
@@ -42,39 +44,26 @@ public final class QuantizerConfigFiles {
   /** The format version this reader understands. */
   public static final int VERSION = 1;
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper YAML = YamlFields.YAML;
 
   private QuantizerConfigFiles() {}
 
   /** Reads a config file. */
   public static QuantizerConfig read(Path file) {
     String where = "config '" + file + "'";
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(where + " does not exist or is not a file");
-    }
-    JsonNode root;
-    try {
-      root = YAML.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(where + " is not valid YAML/JSON: " + firstLine(e.getMessage()));
-    }
-    return parse(root, where);
+    return parse(YamlFields.readFile(file, where), where);
   }
 
   /** Parses a config from YAML or JSON text; {@code where} names the source in errors. */
   public static QuantizerConfig parse(String text, String where) {
-    try {
-      return parse(YAML.readTree(text), where);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where + " is not valid YAML/JSON: " + firstLine(e.getMessage()));
-    }
+    return parse(YamlFields.readText(text, where), where);
   }
 
   private static QuantizerConfig parse(JsonNode root, String where) {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(where + ": expected a mapping at the top level");
     }
-    onlyKeys(root, where, "", Set.of("version", "preset", "mode", "weights", "activations", "rules"));
+    onlyKeys(root, where, "", Set.of("version", "preset", "mode", "weights", "activations", "rules", "data"));
     int version = root.path("version").asInt(-1);
     if (version != VERSION) {
       throw new IllegalArgumentException(where + ": 'version' must be " + VERSION + ", found " + root.get("version"));
@@ -178,41 +167,6 @@ public final class QuantizerConfigFiles {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": '" + path + "': " + e.getMessage());
     }
-  }
-
-  private static void onlyKeys(JsonNode n, String where, String prefix, Set<String> allowed) {
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!allowed.contains(key)) {
-        throw new IllegalArgumentException(
-            where + ": unknown key '" + prefix + key + "'; expected one of " + new java.util.TreeSet<>(allowed));
-      }
-    }
-  }
-
-  private static String text(JsonNode n, String key, String where, String prefix) {
-    JsonNode v = n.get(key);
-    if (v == null || !v.isValueNode() || v.asText().isEmpty()) {
-      throw new IllegalArgumentException(where + ": '" + prefix + key + "' is required and must be text");
-    }
-    return v.asText();
-  }
-
-  private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String where, String path) {
-    for (E e : type.getEnumConstants()) {
-      if (e.name().equalsIgnoreCase(value)) {
-        return e;
-      }
-    }
-    List<String> names = new ArrayList<>();
-    for (E e : type.getEnumConstants()) {
-      names.add(e.name().toLowerCase(Locale.ROOT));
-    }
-    throw new IllegalArgumentException(where + ": '" + path + "' is '" + value + "'; expected one of " + names);
-  }
-
-  private static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 
   /** The YAML form of {@code config}; {@link #parse} reads it back to an equal config. */

@@ -1,0 +1,129 @@
+package org.sparkquant.io.data;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Lists data files through Hadoop {@link FileSystem} ({@code file:}, {@code hdfs:}, {@code s3a:} or plain local
+ * paths): one file, a directory (searched recursively) or a glob. Runs on the driver; the sorted list is what makes the
+ * order of samples deterministic across runs.
+ *
+ * <p>Hidden files and directories (names starting with {@code .} or {@code _}, such as {@code _SUCCESS} and checksum
+ * files) are skipped. Inside directories and glob matches, {@link DataFormat#IMAGES} keeps only {@code png},
+ * {@code jpg}, {@code jpeg} and {@code bmp}, {@link DataFormat#PARQUET} only {@code *.parquet} and
+ * {@link DataFormat#ARROW} only {@code *.arrow}, {@code *.feather} and {@code *.ipc} (case-insensitive); text and
+ * JSON lines take every file. A single file named explicitly is taken as it is.
+ */
+public final class DataFiles {
+  private static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp");
+  private static final Set<String> PARQUET_EXTENSIONS = Set.of("parquet");
+  private static final Set<String> ARROW_EXTENSIONS = Set.of("arrow", "feather", "ipc");
+
+  private DataFiles() {}
+
+  /**
+   * The data files at {@code pathOrGlob}, as fully qualified URIs sorted lexicographically.
+   *
+   * @throws IllegalArgumentException if the path does not exist, the glob matches nothing, or no data files are found
+   * @throws UncheckedIOException if the file system cannot be read
+   */
+  public static List<String> list(String pathOrGlob, DataFormat format, Configuration conf) {
+    if (pathOrGlob == null || pathOrGlob.isBlank()) {
+      throw new IllegalArgumentException("data path is empty; give a file, a directory or a glob");
+    }
+    String where = "data path '" + pathOrGlob + "'";
+    List<String> out = new ArrayList<>();
+    try {
+      Path path = new Path(pathOrGlob);
+      FileSystem fs = path.getFileSystem(conf);
+      if (isGlob(pathOrGlob)) {
+        FileStatus[] matches = fs.globStatus(path);
+        if (matches == null || matches.length == 0) {
+          throw new IllegalArgumentException(where + " matched nothing");
+        }
+        for (FileStatus s : matches) {
+          if (!isHidden(s.getPath())) {
+            collect(fs, s, format, out);
+          }
+        }
+      } else {
+        FileStatus status;
+        try {
+          status = fs.getFileStatus(path);
+        } catch (FileNotFoundException e) {
+          throw new IllegalArgumentException(where + " does not exist");
+        }
+        if (status.isFile()) {
+          out.add(status.getPath().toString());
+        } else {
+          collect(fs, status, format, out);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(where + " could not be listed: " + e.getMessage(), e);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(where + " has no " + format.cliName() + " data files" + lookedFor(format));
+    }
+    out.sort(null);
+    return List.copyOf(out);
+  }
+
+  private static void collect(FileSystem fs, FileStatus status, DataFormat format, List<String> out)
+      throws IOException {
+    if (status.isFile()) {
+      if (accepts(format, status.getPath().getName())) {
+        out.add(status.getPath().toString());
+      }
+      return;
+    }
+    for (FileStatus child : fs.listStatus(status.getPath())) {
+      if (!isHidden(child.getPath())) {
+        collect(fs, child, format, out);
+      }
+    }
+  }
+
+  private static boolean isHidden(Path p) {
+    String name = p.getName();
+    return name.startsWith(".") || name.startsWith("_");
+  }
+
+  private static boolean isGlob(String s) {
+    return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
+  }
+
+  /** Whether a file of this name counts as data of {@code format} when found in a directory or by a glob. */
+  static boolean accepts(DataFormat format, String name) {
+    Set<String> extensions = extensions(format);
+    if (extensions == null) {
+      return true;
+    }
+    int dot = name.lastIndexOf('.');
+    return dot >= 0 && extensions.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+  }
+
+  private static Set<String> extensions(DataFormat format) {
+    return switch (format) {
+      case TEXT, JSONL -> null;
+      case IMAGES -> IMAGE_EXTENSIONS;
+      case PARQUET -> PARQUET_EXTENSIONS;
+      case ARROW -> ARROW_EXTENSIONS;
+    };
+  }
+
+  private static String lookedFor(DataFormat format) {
+    Set<String> extensions = extensions(format);
+    return extensions == null ? " (hidden files are skipped)"
+        : " (looked for " + String.join(", ", extensions.stream().sorted().map(e -> "*." + e).toList()) + ")";
+  }
+}

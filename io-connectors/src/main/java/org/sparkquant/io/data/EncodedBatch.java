@@ -1,0 +1,19 @@
+package org.sparkquant.io.data;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.sparkquant.core.graph.Tensor;
+
+/**
+ * One batch of model inputs.
+ *
+ * @param inputs tensors by model input name, in a stable order
+ * @param observeMask for token inputs, an INT64 {@code [batch, seq]} tensor with 1 at real tokens and 0 at padding, so
+ *     that observers can leave padded positions out; null when every position is real (images, tabular rows)
+ */
+public record EncodedBatch(Map<String, Tensor> inputs, Tensor observeMask) {
+  public EncodedBatch {
+    inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+  }
+}

@@ -1,0 +1,68 @@
+package org.sparkquant.io.data;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reads and checks a Hugging Face {@code tokenizer.json} on the driver, so that a wrong {@code --tokenizer} fails
+ * before any job starts; executors then get the bytes, not the path.
+ */
+public final class TokenizerFiles {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TokenizerFiles() {}
+
+  /**
+   * The bytes of the tokenizer at {@code file}, checked to be a loadable tokenizer.
+   *
+   * @throws IllegalArgumentException one line naming the file, if it is missing, not JSON or not a tokenizer
+   */
+  public static byte[] read(Path file) {
+    String where = "tokenizer '" + file + "'";
+    if (!Files.exists(file)) {
+      throw new IllegalArgumentException(where + " does not exist");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(where + " is not a file; give the path of tokenizer.json");
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(where + " could not be read: " + e.getMessage(), e);
+    }
+    check(bytes, where);
+    return bytes;
+  }
+
+  /**
+   * Checks that {@code bytes} are a Hugging Face {@code tokenizer.json}; {@code where} names the source in errors.
+   *
+   * @throws IllegalArgumentException one line naming the source
+   */
+  public static void check(byte[] bytes, String where) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(where + " is not valid JSON: "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+    }
+    if (root == null || !root.isObject() || !root.path("model").isObject()) {
+      throw new IllegalArgumentException(where + " is not a Hugging Face tokenizer.json (it has no 'model' object)");
+    }
+    try (HuggingFaceTokenizer t = TokenEncoder.load(bytes, DataConfig.DEFAULT_MAX_LENGTH, where)) {
+      t.encode("check");
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(where + " could not be used: "
+          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+    }
+  }
+}
