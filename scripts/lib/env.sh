@@ -5,5 +5,6 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-268435456}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
 ENGINE_JAVA_OPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=${SPARKQUANT_THREADS:-2} -Dai.djl.pytorch.num_interop_threads=1 -Xss8m"
-# Arrow's memory module reads direct buffer addresses (calibration data in Arrow files); Spark opens the same.
-ENGINE_JAVA_OPTS="$ENGINE_JAVA_OPTS --add-opens=java.base/java.nio=ALL-UNNAMED"
+# What Spark's launcher adds on Java 17 (org.apache.spark.launcher.JavaModuleOptions), for JVMs that run Spark
+# (an embedded local master) and are started with plain java. Same list as spark.jvm.args in pom.xml.
+SPARK_JVM_OPTS="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true"

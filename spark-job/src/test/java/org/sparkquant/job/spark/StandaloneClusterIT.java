@@ -1,0 +1,47 @@
+package org.sparkquant.job.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The fat jar under {@code spark-submit} on a real standalone cluster (a master and two workers on loopback). */
+class StandaloneClusterIT {
+  private static final int BASE_PORT = 47170;
+  private static StandaloneCluster cluster;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = StandaloneCluster.start(Path.of(LocalCluster.requiredEnv("SPARK_HOME")),
+        Path.of("target", "it-logs", "standalone"), BASE_PORT, 2);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void submittedCliInspectsAModel() throws Exception {
+    StandaloneCluster.Result r = cluster.submit("org.sparkquant.job.cli.SparkQuantCli",
+        "inspect", "--model", LocalCluster.requiredProperty("sparkquant.minilm"));
+    assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().contains("summary  494 nodes, 302 constants, 22,713,268 parameters, default opset 14"),
+        r.output());
+  }
+
+  @Test
+  void executorsOfTheClusterRunTheEngine() throws Exception {
+    StandaloneCluster.Result r = cluster.submit(
+        List.of("--jars", LocalCluster.requiredProperty("sparkquant.test.jar")),
+        EngineProbe.class.getName(), "2");
+    assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().contains("engine PyTorch on 2 executor JVMs"), r.output());
+  }
+}
