@@ -56,6 +56,36 @@ class QuantizerTest {
   }
 
   @Test
+  void paddedTokensAreLeftOutOfMiniLmStatisticsSoPaddingDoesNotChangeThem() throws Exception {
+    // the same sentences calibrated one at a time (no padding) and in one padded batch give the same ranges
+    List<String> sentences = MiniLmInputs.sentences().subList(0, 6);
+    try (NDManager m = NDManager.newBaseManager();
+        PreparedModel single = new Quantizer(model(), QuantizerConfig.preset("w8a8")).prepare();
+        PreparedModel padded = new Quantizer(model(), QuantizerConfig.preset("w8a8")).prepare()) {
+      try (PreparedModel.Mode c = single.calibrationMode()) {
+        for (String s : sentences) {
+          Map<String, NDArray> in = OrtReference.Input.toArrays(MiniLmInputs.tokenize(List.of(s)), m);
+          single.observe(in, in.get("attention_mask")).close();
+        }
+      }
+      try (PreparedModel.Mode c = padded.calibrationMode()) {
+        Map<String, NDArray> in = OrtReference.Input.toArrays(MiniLmInputs.tokenize(sentences), m);
+        assertTrue(in.get("attention_mask").sum().getLong() < in.get("attention_mask").size(), "has padding");
+        padded.observe(in, in.get("attention_mask")).close();
+      }
+      List<PreparedModel.ActivationReport> a = single.activationReports();
+      List<PreparedModel.ActivationReport> b = padded.activationReports();
+      assertEquals(a.size(), b.size());
+      for (int i = 0; i < a.size(); i++) {
+        assertEquals(a.get(i).observedMax(), b.get(i).observedMax(), 1e-3f * Math.abs(a.get(i).observedMax()),
+            a.get(i).value());
+        assertEquals(a.get(i).observedMin(), b.get(i).observedMin(), 1e-3f * Math.abs(a.get(i).observedMin()),
+            a.get(i).value());
+      }
+    }
+  }
+
+  @Test
   void calibrationRunsInFloatEvaluationFakeQuantizesAndOnlyObservingModesMoveRanges() throws Exception {
     Graph graph = model();
     try (NDManager m = NDManager.newBaseManager();

@@ -1,6 +1,10 @@
 package org.sparkquant.job.spark;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import org.sparkquant.job.calibrate.SampleKey;
 import java.util.List;
 import org.apache.spark.serializer.KryoRegistrator;
 
@@ -16,6 +20,21 @@ import org.apache.spark.serializer.KryoRegistrator;
  */
 public class SparkQuantKryoRegistrator implements KryoRegistrator {
 
+  /** Three longs; the record's canonical constructor on read. */
+  private static final class SampleKeySerializer extends Serializer<SampleKey> {
+    @Override
+    public void write(Kryo kryo, Output out, SampleKey k) {
+      out.writeLong(k.hash());
+      out.writeInt(k.file());
+      out.writeLong(k.index());
+    }
+
+    @Override
+    public SampleKey read(Kryo kryo, Input in, Class<SampleKey> type) {
+      return new SampleKey(in.readLong(), in.readInt(), in.readLong());
+    }
+  }
+
   /** The classes registered, in order. Append new ones at the end. */
   public static final List<Class<?>> CLASSES =
       List.of(
@@ -28,7 +47,13 @@ public class SparkQuantKryoRegistrator implements KryoRegistrator {
           int[][].class,
           java.util.ArrayList.class,
           java.util.HashMap.class,
-          java.util.LinkedHashMap.class);
+          java.util.LinkedHashMap.class,
+          // Calibration: sample keys, partition statistics.
+          org.sparkquant.job.calibrate.SampleKey[].class,
+          org.sparkquant.core.quantizer.ActivationStatistics.class,
+          org.sparkquant.core.observer.MinMaxObserver.Stats.class,
+          org.sparkquant.core.observer.MovingAverageMinMaxObserver.Stats.class,
+          org.sparkquant.core.observer.HistogramObserver.Stats.class);
 
   /** Registers {@link #CLASSES}; subclasses (tests) may register more after calling this. */
   @Override
@@ -36,5 +61,7 @@ public class SparkQuantKryoRegistrator implements KryoRegistrator {
     for (Class<?> c : CLASSES) {
       kryo.register(c);
     }
+    // Records have no field offsets for Kryo 4's FieldSerializer: they get serializers of their own.
+    kryo.register(SampleKey.class, new SampleKeySerializer());
   }
 }
