@@ -83,7 +83,7 @@ public final class CalibrateCommand implements Callable<Integer> {
   Integer maxLength;
 
   @Option(names = "--partitions", paramLabel = "N",
-      description = "Partitions (default: the master's default parallelism).")
+      description = "Partitions (default: 4 per core of the master, at most one per batch).")
   Integer partitions;
 
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*], or spark-submit's).")
@@ -115,7 +115,7 @@ public final class CalibrateCommand implements Callable<Integer> {
       List<String> files = DataFiles.list(data, dataConfig.format(), sc.hadoopConfiguration());
       CalibrationJob.Spec job = new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), dataConfig,
           tokenizerBytes, files, batchSize, maxSamples == null ? 0 : maxSamples, seed,
-          partitions == null ? sc.defaultParallelism() : partitions);
+          partitions == null ? 4 * sc.defaultParallelism() : partitions);
       CalibrationProgress progress = new CalibrationProgress(sc, out);
       CalibrationJob.Result result;
       try {
