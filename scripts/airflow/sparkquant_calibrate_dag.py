@@ -29,9 +29,14 @@ with DAG(
         "retry_delay": timedelta(minutes=5),
     },
     params={
-        "model": Param("hdfs:///models/minilm/model.onnx", type="string", description="FP32 ONNX model"),
+        # model, tokenizer and output are paths on the driver's machine (deploy mode client); data may be on any
+        # Hadoop file system the cluster reaches
+        "model": Param("/models/minilm/model.onnx", type="string", description="FP32 ONNX model"),
+        "tokenizer": Param("/models/minilm/tokenizer.json", type="string", description="tokenizer.json for text"),
         "data": Param("hdfs:///data/minilm/calibration", type="string", description="calibration dataset"),
-        "output": Param("hdfs:///models/minilm/w8a8", type="string", description="output directory (must not exist)"),
+        "data_format": Param("text", enum=["text", "jsonl", "images", "parquet", "arrow"]),
+        "max_samples": Param(512, type="integer", minimum=1, description="samples to calibrate on"),
+        "output": Param("/models/minilm/w8a8", type="string", description="output directory (must not exist)"),
     },
     tags=["sparkquant", "quantization"],
 ) as dag:
@@ -49,7 +54,10 @@ with DAG(
         application_args=[
             "calibrate",
             "--model", "{{ params.model }}",
+            "--tokenizer", "{{ params.tokenizer }}",
             "--data", "{{ params.data }}",
+            "--data-format", "{{ params.data_format }}",
+            "--max-samples", "{{ params.max_samples }}",
             "--output", "{{ params.output }}",
             "--preset", "w8a8",
         ],
