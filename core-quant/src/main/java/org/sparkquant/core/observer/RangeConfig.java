@@ -59,6 +59,7 @@ public record RangeConfig(QuantType type, Scheme scheme, Granularity granularity
   IllegalArgumentException nonFiniteError(String tensor, long count) {
     return new IllegalArgumentException(
         "tensor '" + tensor + "' has " + (count > 1 ? count + " " : "") + "NaN or infinite values; expected finite "
-            + "values (set the observer's non-finite policy to SKIP or CLIP to tolerate them)");
+            + "values (to tolerate them, set the non-finite policy to skip or clip: 'activations: {non_finite: skip}' in a"
+            + " config file)");
   }
 }

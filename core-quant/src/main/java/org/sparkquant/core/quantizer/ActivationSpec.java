@@ -5,6 +5,7 @@ import org.sparkquant.core.numerics.QuantType;
 import org.sparkquant.core.numerics.Scheme;
 import org.sparkquant.core.observer.HistogramObserver;
 import org.sparkquant.core.observer.MinMaxObserver;
+import org.sparkquant.core.observer.NonFinitePolicy;
 import org.sparkquant.core.observer.Observer;
 import org.sparkquant.core.observer.RangeConfig;
 
@@ -15,8 +16,10 @@ import org.sparkquant.core.observer.RangeConfig;
  * @param scheme symmetric or asymmetric
  * @param observer how ranges are chosen
  * @param percentile for {@link ObserverKind#PERCENTILE}, e.g. 99.999; ignored otherwise
+ * @param nonFinite what the observers do with NaN and infinite activations (default {@link NonFinitePolicy#ERROR})
  */
-public record ActivationSpec(QuantType type, Scheme scheme, ObserverKind observer, double percentile) {
+public record ActivationSpec(QuantType type, Scheme scheme, ObserverKind observer, double percentile,
+    NonFinitePolicy nonFinite) {
   /** Range observers for activations. */
   public enum ObserverKind {
     MINMAX,
@@ -29,12 +32,23 @@ public record ActivationSpec(QuantType type, Scheme scheme, ObserverKind observe
   public static final int BINS = 4096;
 
   public ActivationSpec {
+    java.util.Objects.requireNonNull(nonFinite, "nonFinite");
     if (type.isFloat() && scheme == Scheme.ASYMMETRIC) {
       throw new IllegalArgumentException(type + " activations must be symmetric");
     }
     if (observer == ObserverKind.PERCENTILE && !(percentile > 50 && percentile <= 100)) {
       throw new IllegalArgumentException("percentile must be in (50, 100], found " + percentile);
     }
+  }
+
+  /** A spec that fails on NaN and infinite activations ({@link NonFinitePolicy#ERROR}). */
+  public ActivationSpec(QuantType type, Scheme scheme, ObserverKind observer, double percentile) {
+    this(type, scheme, observer, percentile, NonFinitePolicy.ERROR);
+  }
+
+  /** This spec with another non-finite policy. */
+  public ActivationSpec withNonFinite(NonFinitePolicy policy) {
+    return new ActivationSpec(type, scheme, observer, percentile, policy);
   }
 
   /** Min/max ranges with the type's natural scheme: asymmetric for unsigned types, symmetric otherwise. */
@@ -45,7 +59,7 @@ public record ActivationSpec(QuantType type, Scheme scheme, ObserverKind observe
 
   /** A per-tensor observer for this spec. */
   public Observer<?> newObserver() {
-    RangeConfig config = RangeConfig.of(type, scheme, Granularity.perTensor());
+    RangeConfig config = new RangeConfig(type, scheme, Granularity.perTensor(), nonFinite);
     return switch (observer) {
       case MINMAX -> new MinMaxObserver(config);
       case PERCENTILE -> new HistogramObserver(config, HistogramObserver.Method.PERCENTILE, BINS, percentile);

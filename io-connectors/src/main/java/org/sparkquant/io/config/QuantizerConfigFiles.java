@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.sparkquant.core.numerics.QuantType;
 import org.sparkquant.core.numerics.Scheme;
+import org.sparkquant.core.observer.NonFinitePolicy;
 import org.sparkquant.core.quantizer.ActivationSpec;
 import org.sparkquant.core.quantizer.LayerRule;
 import org.sparkquant.core.quantizer.QuantizerConfig;
@@ -31,6 +32,7 @@ import org.sparkquant.core.quantizer.WeightSpec;
  * mode: graph              # graph | eager
  * weights: {type: INT4, scheme: SYMMETRIC, layout: PER_BLOCK, block_size: 32}
  * activations: {type: UINT8, scheme: ASYMMETRIC, observer: percentile, percentile: 99.99}   # or: none
+ *                          # non_finite: error | skip | clip (NaN/infinite activations; default error)
  * rules:                   # in order; the last matching rule wins
  *   - {match: regex, pattern: "/pooler/.*", action: skip}
  *   - {match: op_type, pattern: Gemm, weights: {type: INT8, layout: PER_CHANNEL}}
@@ -153,7 +155,7 @@ public final class QuantizerConfigFiles {
     if (!n.isObject()) {
       throw new IllegalArgumentException(where + ": '" + path + "' must be a mapping or 'none'");
     }
-    onlyKeys(n, where, path + ".", Set.of("type", "scheme", "observer", "percentile"));
+    onlyKeys(n, where, path + ".", Set.of("type", "scheme", "observer", "percentile", "non_finite"));
     QuantType type = n.has("type") ? enumValue(QuantType.class, text(n, "type", where, path + "."), where,
         path + ".type") : base == null ? QuantType.UINT8 : base.type();
     ActivationSpec start = base != null && base.type() == type ? base : ActivationSpec.minMax(type);
@@ -162,8 +164,10 @@ public final class QuantizerConfigFiles {
     ActivationSpec.ObserverKind observer = n.has("observer") ? enumValue(ActivationSpec.ObserverKind.class,
         text(n, "observer", where, path + "."), where, path + ".observer") : start.observer();
     double percentile = n.has("percentile") ? n.get("percentile").asDouble(-1) : 99.999;
+    NonFinitePolicy nonFinite = n.has("non_finite") ? enumValue(NonFinitePolicy.class, text(n, "non_finite", where,
+        path + "."), where, path + ".non_finite") : start.nonFinite();
     try {
-      return new ActivationSpec(type, scheme, observer, percentile);
+      return new ActivationSpec(type, scheme, observer, percentile, nonFinite);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": '" + path + "': " + e.getMessage());
     }
@@ -184,6 +188,7 @@ public final class QuantizerConfigFiles {
       a.put("scheme", config.activations().scheme().name());
       a.put("observer", config.activations().observer().name().toLowerCase(Locale.ROOT));
       a.put("percentile", config.activations().percentile());
+      a.put("non_finite", config.activations().nonFinite().name().toLowerCase(Locale.ROOT));
     }
     ArrayNode rules = root.putArray("rules");
     for (LayerRule r : config.rules()) {

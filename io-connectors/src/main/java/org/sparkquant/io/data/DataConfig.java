@@ -144,10 +144,10 @@ public record DataConfig(
    * @throws IllegalArgumentException one line naming the field or input and what was expected
    */
   public void checkFits(List<ValueInfo> modelInputs, byte[] tokenizerJsonOrNull) {
+    checkFits(modelInputs);
     if (format.isText()) {
       requireTokenizer(tokenizerJsonOrNull);
     }
-    checkFits(modelInputs);
   }
 
   /**
@@ -200,6 +200,11 @@ public record DataConfig(
     if (input == null) {
       List<String> floats = modelInputs.stream().filter(v -> v.dataType() == DataType.FLOAT).map(ValueInfo::name)
           .toList();
+      if (floats.isEmpty()) {
+        throw new IllegalArgumentException("--data-format images feeds a FLOAT image tensor, but the model has no"
+            + " float input; model inputs are " + modelInputs.stream().map(v -> v.name() + " " + v.dataType())
+            .toList());
+      }
       if (floats.size() != 1) {
         throw new IllegalArgumentException("model has " + floats.size() + " float inputs " + floats
             + "; set data.images.input to the one that takes the images");
@@ -240,6 +245,43 @@ public record DataConfig(
         throw notFed(in, List.copyOf(fed));
       }
     }
+  }
+
+  /** Sequence length of the token tensors in {@link #trialShapes()}. */
+  public static final int TRIAL_SEQUENCE_LENGTH = 8;
+
+  /**
+   * The shapes of the tensors this config feeds, for a batch of one sample, by model input: what a trial run on the
+   * driver uses to check that the model runs on the data as it is encoded. Text gives token tensors of
+   * {@value #TRIAL_SEQUENCE_LENGTH} tokens (fewer if {@code maxLength} is smaller); images and columns their exact
+   * per-sample shape. Call it on a config {@link #bindTo bound} to the model.
+   */
+  public java.util.Map<String, long[]> trialShapes() {
+    java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+    switch (format) {
+      case TEXT, JSONL -> tokenInputs.forEach(t -> shapes.put(t,
+          new long[] {1, Math.min(TRIAL_SEQUENCE_LENGTH, maxLength)}));
+      case IMAGES -> {
+        if (images.input() == null) {
+          throw new IllegalStateException("bind the config to the model first (DataConfig.bindTo)");
+        }
+        long[] sample = images.sampleShape();
+        long[] batch = new long[sample.length + 1];
+        batch[0] = 1;
+        System.arraycopy(sample, 0, batch, 1, sample.length);
+        shapes.put(images.input(), batch);
+      }
+      case PARQUET, ARROW -> {
+        for (Column c : requireColumns()) {
+          long[] sample = c.shapeArray();
+          long[] batch = new long[sample.length + 1];
+          batch[0] = 1;
+          System.arraycopy(sample, 0, batch, 1, sample.length);
+          shapes.put(c.input(), batch);
+        }
+      }
+    }
+    return shapes;
   }
 
   /** Checks {@code in} against {@code [batch] + sample}, static dimensions only. */

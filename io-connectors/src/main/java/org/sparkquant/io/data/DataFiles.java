@@ -33,7 +33,8 @@ public final class DataFiles {
   /**
    * The data files at {@code pathOrGlob}, as fully qualified URIs sorted lexicographically.
    *
-   * @throws IllegalArgumentException if the path does not exist, the glob matches nothing, or no data files are found
+   * @throws IllegalArgumentException if the path does not exist, the glob matches nothing, no data files are found or
+   *     all of them are empty
    * @throws UncheckedIOException if the file system cannot be read
    */
   public static List<String> list(String pathOrGlob, DataFormat format, Configuration conf) {
@@ -42,6 +43,7 @@ public final class DataFiles {
     }
     String where = "data path '" + pathOrGlob + "'";
     List<String> out = new ArrayList<>();
+    long[] bytes = {0};
     try {
       Path path = new Path(pathOrGlob);
       FileSystem fs = path.getFileSystem(conf);
@@ -52,7 +54,7 @@ public final class DataFiles {
         }
         for (FileStatus s : matches) {
           if (!isHidden(s.getPath())) {
-            collect(fs, s, format, out);
+            collect(fs, s, format, out, bytes);
           }
         }
       } else {
@@ -64,8 +66,9 @@ public final class DataFiles {
         }
         if (status.isFile()) {
           out.add(status.getPath().toString());
+          bytes[0] += status.getLen();
         } else {
-          collect(fs, status, format, out);
+          collect(fs, status, format, out, bytes);
         }
       }
     } catch (IOException e) {
@@ -74,21 +77,26 @@ public final class DataFiles {
     if (out.isEmpty()) {
       throw new IllegalArgumentException(where + " has no " + format.cliName() + " data files" + lookedFor(format));
     }
+    if (bytes[0] == 0) {
+      throw new IllegalArgumentException(where + (out.size() == 1 ? " is an empty file" : ": all " + out.size()
+          + " data files are empty"));
+    }
     out.sort(null);
     return List.copyOf(out);
   }
 
-  private static void collect(FileSystem fs, FileStatus status, DataFormat format, List<String> out)
+  private static void collect(FileSystem fs, FileStatus status, DataFormat format, List<String> out, long[] bytes)
       throws IOException {
     if (status.isFile()) {
       if (accepts(format, status.getPath().getName())) {
         out.add(status.getPath().toString());
+        bytes[0] += status.getLen();
       }
       return;
     }
     for (FileStatus child : fs.listStatus(status.getPath())) {
       if (!isHidden(child.getPath())) {
-        collect(fs, child, format, out);
+        collect(fs, child, format, out, bytes);
       }
     }
   }

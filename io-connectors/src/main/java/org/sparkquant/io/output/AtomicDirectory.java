@@ -27,7 +27,10 @@ public final class AtomicDirectory {
     void writeTo(Path dir) throws IOException;
   }
 
-  /** Fails unless {@code target} can be written: absent (or {@code overwrite}) and not a file. */
+  /**
+   * Fails unless {@code target} can be written: absent (or {@code overwrite}) and not a file, and creatable: its
+   * closest existing ancestor is a writable directory.
+   */
   public static void checkWritable(Path target, boolean overwrite) {
     if (Files.exists(target) && !overwrite) {
       throw new IllegalArgumentException(
@@ -35,6 +38,21 @@ public final class AtomicDirectory {
     }
     if (Files.exists(target) && !Files.isDirectory(target)) {
       throw new IllegalArgumentException("output '" + target + "' is a file; expected a directory path");
+    }
+    Path ancestor = target.toAbsolutePath().normalize().getParent();
+    while (ancestor != null && !Files.exists(ancestor)) {
+      ancestor = ancestor.getParent();
+    }
+    if (ancestor == null) {
+      return;
+    }
+    if (!Files.isDirectory(ancestor)) {
+      throw new IllegalArgumentException("cannot create output directory '" + target + "': '" + ancestor
+          + "' is a file; expected a directory");
+    }
+    if (!Files.isWritable(ancestor)) {
+      throw new IllegalArgumentException("cannot create output directory '" + target + "': directory '" + ancestor
+          + "' is not writable");
     }
   }
 

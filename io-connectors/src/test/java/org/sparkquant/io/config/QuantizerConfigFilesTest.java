@@ -41,6 +41,11 @@ class QuantizerConfigFilesTest {
     assertEquals(QuantType.UINT8, c.activations().type());
     assertEquals(Scheme.ASYMMETRIC, c.activations().scheme());
     assertEquals(c, QuantizerConfigFiles.parse(QuantizerConfigFiles.toYaml(c), "round trip"));
+    assertEquals(org.sparkquant.core.observer.NonFinitePolicy.ERROR, c.activations().nonFinite());
+    QuantizerConfig skip = QuantizerConfigFiles.parse(
+        "version: 1\npreset: w8a8\nactivations: {non_finite: skip}\n", "test");
+    assertEquals(org.sparkquant.core.observer.NonFinitePolicy.SKIP, skip.activations().nonFinite());
+    assertEquals(skip, QuantizerConfigFiles.parse(QuantizerConfigFiles.toYaml(skip), "round trip"));
     QuantizerConfig off = QuantizerConfigFiles.parse("version: 1\npreset: w8a8\nactivations: none\n", "test");
     assertEquals(null, off.activations());
     assertEquals(off, QuantizerConfigFiles.parse(QuantizerConfigFiles.toYaml(off), "round trip"));
@@ -84,7 +89,9 @@ class QuantizerConfigFilesTest {
         Arguments.of("version: 1\npreset: w8a8\nactivations: {obs: mse}", "unknown key 'activations.obs'"),
         Arguments.of("version: 1\npreset: w8a8\nactivations: {observer: kl}", "'activations.observer' is 'kl'"),
         Arguments.of("version: 1\npreset: w8a8\nactivations: {observer: percentile, percentile: 20}",
-            "percentile must be in (50, 100]"));
+            "percentile must be in (50, 100]"),
+        Arguments.of("version: 1\npreset: w8a8\nactivations: {non_finite: ignore}",
+            "'activations.non_finite' is 'ignore'; expected one of [error, skip, clip]"));
   }
 
   @ParameterizedTest

@@ -98,7 +98,16 @@ class DataFilesTest {
     IllegalArgumentException glob = assertThrows(IllegalArgumentException.class,
         () -> DataFiles.list(dir + "/*.parquet", DataFormat.PARQUET, CONF));
     assertTrue(glob.getMessage().endsWith("matched nothing"), glob.getMessage());
-    for (IllegalArgumentException e : List.of(missing, none, noImages, glob)) {
+    Path blank = Files.createFile(dir.resolve("blank.txt"));
+    IllegalArgumentException emptyFile = assertThrows(IllegalArgumentException.class,
+        () -> DataFiles.list(blank.toString(), DataFormat.TEXT, CONF));
+    assertEquals("data path '" + blank + "' is an empty file", emptyFile.getMessage());
+    Files.createFile(empty.resolve("a.txt"));
+    Files.createFile(empty.resolve("b.txt"));
+    IllegalArgumentException emptyFiles = assertThrows(IllegalArgumentException.class,
+        () -> DataFiles.list(empty.toString(), DataFormat.TEXT, CONF));
+    assertTrue(emptyFiles.getMessage().endsWith(": all 2 data files are empty"), emptyFiles.getMessage());
+    for (IllegalArgumentException e : List.of(missing, none, noImages, glob, emptyFile, emptyFiles)) {
       assertFalse(e.getMessage().contains("\n"));
     }
   }

@@ -125,7 +125,10 @@ public final class CalibrationJob {
       samples = offsets[files];
     }
     if (samples == 0) {
-      throw new IllegalArgumentException("data: no samples found in " + files + " file(s)");
+      String hint = spec.data().format().isText() ? " (blank lines are not samples)" : "";
+      throw new IllegalArgumentException((files == 1 ? "data file '" + spec.files().get(0) + "' has no samples"
+          : "the " + files + " data files ('" + spec.files().get(0) + "', ...) have no samples") + hint
+          + "; expected at least one");
     }
     BatchPlan plan = new BatchPlan(samples, spec.batchSize(), spec.partitions());
     LongAccumulator seen = sc.sc().longAccumulator("calibration samples");

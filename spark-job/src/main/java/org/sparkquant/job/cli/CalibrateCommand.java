@@ -6,12 +6,17 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.exec.ShapeTrace;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.Backend;
@@ -108,48 +113,75 @@ public final class CalibrateCommand implements Callable<Integer> {
     DataConfig dataConfig = dataConfig();
     dataConfig.checkFits(graph.inputs(), tokenizerBytes);
     dataConfig = dataConfig.bindTo(graph.inputs());
+    checkRunsOn(graph, dataConfig);
     PrintWriter out = spec.commandLine().getOut();
     long started = System.nanoTime();
-    try (PreparedModel prepared = new Quantizer(graph, config).prepare();
-        JavaSparkContext sc = SparkContexts.start(master, "sparkquant calibrate " + model.getFileName())) {
-      List<String> files = DataFiles.list(data, dataConfig.format(), sc.hadoopConfiguration());
-      CalibrationJob.Spec job = new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), dataConfig,
-          tokenizerBytes, files, batchSize, maxSamples == null ? 0 : maxSamples, seed,
-          partitions == null ? 4 * sc.defaultParallelism() : partitions);
-      CalibrationProgress progress = new CalibrationProgress(sc, out);
-      CalibrationJob.Result result;
-      try {
-        result = CalibrationJob.run(sc, new OnnxModelWriter().toBytes(graph), job, progress);
-      } finally {
-        progress.close();
+    try (PreparedModel prepared = new Quantizer(graph, config).prepare()) {
+      SparkConf sparkConf = SparkContexts.conf(master, "sparkquant calibrate " + model.getFileName());
+      List<String> files = DataFiles.list(data, dataConfig.format(), SparkContexts.hadoopConfiguration(sparkConf));
+      try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+        return calibrate(graph, config, prepared, dataConfig, tokenizerBytes, files, sc, out, started);
       }
-      for (ActivationStatistics s : result.partials()) {
-        prepared.addStatistics(s);
-      }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      String sha = QuantizeCommand.sha256(model);
-      Graph exported = prepared.finalize(Backend.ONNX_QDQ).toBuilder()
-          .metadata("sparkquant.version", QuantizeCommand.VERSION)
-          .metadata("sparkquant.preset", config.preset())
-          .metadata("sparkquant.mode", config.mode().name().toLowerCase(Locale.ROOT))
-          .metadata("sparkquant.source_sha256", sha)
-          .metadata("sparkquant.data", data)
-          .metadata("sparkquant.data_sha256", result.dataHash())
-          .metadata("sparkquant.samples", Long.toString(result.plan().samples()))
-          .metadata("sparkquant.config", QuantizerConfigFiles.toYaml(config))
-          .build();
-      Map<String, Object> report = report(config, prepared, result, sha, sc.sc().applicationId(), files.size(),
-          seconds);
-      AtomicDirectory.write(output, overwrite, dir -> {
-        new OnnxModelWriter().write(exported, dir.resolve("model.onnx"));
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
-            report);
-      });
-      out.printf("calibrated %d activation quantizers with %s on %,d samples (%d batches, %d partitions) in %.1f s%n",
-          prepared.activationReports().size(), config.preset(), result.plan().samples(), result.plan().batches(),
-          result.plan().partitionCount(), seconds);
-      out.printf("wrote %s%n", output.resolve("model.onnx"));
-      return 0;
+    }
+  }
+
+  /** The Spark part: runs the job, merges the statistics, writes the output. */
+  private int calibrate(Graph graph, QuantizerConfig config, PreparedModel prepared, DataConfig dataConfig,
+      byte[] tokenizerBytes, List<String> files, JavaSparkContext sc, PrintWriter out, long started)
+      throws IOException {
+    CalibrationJob.Spec job = new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), dataConfig,
+        tokenizerBytes, files, batchSize, maxSamples == null ? 0 : maxSamples, seed,
+        partitions == null ? 4 * sc.defaultParallelism() : partitions);
+    CalibrationProgress progress = new CalibrationProgress(sc, out);
+    CalibrationJob.Result result;
+    try {
+      result = CalibrationJob.run(sc, new OnnxModelWriter().toBytes(graph), job, progress);
+    } finally {
+      progress.close();
+    }
+    for (ActivationStatistics s : result.partials()) {
+      prepared.addStatistics(s);
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    String sha = QuantizeCommand.sha256(model);
+    Graph exported = prepared.finalize(Backend.ONNX_QDQ).toBuilder()
+        .metadata("sparkquant.version", QuantizeCommand.VERSION)
+        .metadata("sparkquant.preset", config.preset())
+        .metadata("sparkquant.mode", config.mode().name().toLowerCase(Locale.ROOT))
+        .metadata("sparkquant.source_sha256", sha)
+        .metadata("sparkquant.data", data)
+        .metadata("sparkquant.data_hash", result.dataHash())
+        .metadata("sparkquant.samples", Long.toString(result.plan().samples()))
+        .metadata("sparkquant.config", QuantizerConfigFiles.toYaml(config))
+        .build();
+    Map<String, Object> report = report(config, prepared, result, sha, sc.sc().applicationId(), files.size(),
+        seconds);
+    AtomicDirectory.write(output, overwrite, dir -> {
+      new OnnxModelWriter().write(exported, dir.resolve("model.onnx"));
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
+          report);
+    });
+    out.printf("calibrated %d activation quantizers with %s on %,d samples (%d batches, %d partitions) in %.1f s%n",
+        prepared.activationReports().size(), config.preset(), result.plan().samples(), result.plan().batches(),
+        result.plan().partitionCount(), seconds);
+    out.printf("wrote %s%n", output.resolve("model.onnx"));
+    return 0;
+  }
+
+  /**
+   * A trial run of the model on zeros shaped as the data is encoded, so that data the model cannot take (an image
+   * size its layers cannot reduce, a column of the wrong width) fails here and not in every Spark task.
+   */
+  private void checkRunsOn(Graph graph, DataConfig dataConfig) {
+    Map<String, long[]> shapes = dataConfig.trialShapes();
+    try (DjlExecutor exec = new DjlExecutor(graph)) {
+      ShapeTrace.trace(exec, shapes);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new IllegalArgumentException("model '" + model + "' does not run on --data-format "
+          + dataConfig.format().cliName() + " as configured ("
+          + shapes.entrySet().stream().map(en -> en.getKey() + " " + Arrays.toString(en.getValue()))
+              .collect(Collectors.joining(", "))
+          + (dataConfig.format() == DataFormat.IMAGES ? " from data.images" : "") + "): " + e.getMessage(), e);
     }
   }
 
@@ -187,6 +219,10 @@ public final class CalibrateCommand implements Callable<Integer> {
     QuantizerConfig config;
     if (configFile != null) {
       config = QuantizerConfigFiles.read(configFile);
+      if (!config.quantizesActivations()) {
+        throw new IllegalArgumentException("config '" + configFile + "' quantizes no activations ('activations: none'),"
+            + " so there is nothing to calibrate: use 'sparkquant quantize'");
+      }
     } else {
       try {
         config = QuantizerConfig.preset(preset == null ? "w8a8" : preset);
@@ -213,7 +249,11 @@ public final class CalibrateCommand implements Callable<Integer> {
     DataConfig defaults = DataConfig.defaults(DataFormat.TEXT);
     DataConfig c = configFile == null ? defaults : DataConfigFiles.read(configFile, defaults);
     if (dataFormat != null) {
-      c = c.withFormat(DataFormat.parse(dataFormat));
+      try {
+        c = c.withFormat(DataFormat.parse(dataFormat));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
     }
     if (maxLength != null) {
       c = c.withMaxLength(maxLength);
@@ -251,7 +291,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     provenance.put("model_sha256", sha);
     provenance.put("data", data);
     provenance.put("data_files", files);
-    provenance.put("data_sha256", result.dataHash());
+    provenance.put("data_hash", result.dataHash());
     provenance.put("batch_size", batchSize);
     provenance.put("max_samples", maxSamples);
     provenance.put("seed", seed);

@@ -3,6 +3,9 @@ package org.sparkquant.job.cli;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,7 +42,7 @@ public final class SparkQuantCli implements Runnable {
     cl.setErr(err);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          err.println("error: " + oneLine(ex.getMessage()));
+          err.println("error: " + oneLine(usageMessage(ex)));
           err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
           if (verbose) {
             ex.printStackTrace(err);
@@ -61,12 +64,50 @@ public final class SparkQuantCli implements Runnable {
     return code;
   }
 
-  private static String describe(Exception ex) {
-    if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
-        || ex instanceof UncheckedIOException) {
-      return ex.getMessage();
+  /** An unknown command is named as such, with the commands there are, rather than as every argument unmatched. */
+  private static String usageMessage(CommandLine.ParameterException ex) {
+    CommandLine cl = ex.getCommandLine();
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !cl.getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+      List<String> suggestions = u.getSuggestions();
+      return "unknown command '" + u.getUnmatched().get(0) + "'; expected one of "
+          + String.join(", ", cl.getSubcommands().keySet())
+          + (suggestions.isEmpty() ? "" : " (did you mean " + suggestions.get(0) + "?)");
+    }
+    return ex.getMessage();
+  }
+
+  /**
+   * The message of an error for the one-line report. Bad input ({@link IllegalArgumentException}), misuse
+   * ({@link IllegalStateException}) and I/O failures ({@link UncheckedIOException}) speak for themselves, also when
+   * they were raised in a Spark task and arrive on the driver wrapped in a {@code SparkException} ("Job aborted due to
+   * stage failure: ... most recent failure: ...: java.lang.IllegalArgumentException: ..."): the original message is
+   * taken from the cause chain, or else from the task's failure reason.
+   */
+  static String describe(Throwable ex) {
+    int depth = 0;
+    for (Throwable t = ex; t != null && depth < 32; t = t.getCause(), depth++) {
+      if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
+          || t instanceof UncheckedIOException) {
+        return t.getMessage();
+      }
+    }
+    Matcher task = TASK_FAILURE.matcher(String.valueOf(ex.getMessage()));
+    if (task.find()) {
+      String type = task.group(1);
+      return speaksForItself(type) ? task.group(2) : type.substring(type.lastIndexOf('.') + 1) + ": " + task.group(2);
     }
     return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+  }
+
+  /** The exception type and first message line of a task failure reported by Spark's scheduler. */
+  private static final Pattern TASK_FAILURE =
+      Pattern.compile("most recent failure: .*?\\): ([\\w.$]+(?:Exception|Error)): ([^\\n]*)", Pattern.DOTALL);
+
+  private static boolean speaksForItself(String exceptionClass) {
+    return exceptionClass.equals(IllegalArgumentException.class.getName())
+        || exceptionClass.equals(IllegalStateException.class.getName())
+        || exceptionClass.equals(UncheckedIOException.class.getName());
   }
 
   static String oneLine(String s) {

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.launcher.JavaModuleOptions;
@@ -137,6 +138,21 @@ public final class SparkContexts {
       }
     }
     return conf;
+  }
+
+  /**
+   * The Hadoop configuration a context started from {@code conf} would have, for driver-side file system work (listing
+   * data) before any context starts: Hadoop's defaults and {@code *-site.xml} files, then the {@code spark.hadoop.*}
+   * entries of {@code conf} with the prefix removed, as Spark applies them.
+   */
+  public static Configuration hadoopConfiguration(SparkConf conf) {
+    Configuration hadoop = new Configuration();
+    for (scala.Tuple2<String, String> e : conf.getAll()) {
+      if (e._1().startsWith("spark.hadoop.")) {
+        hadoop.set(e._1().substring("spark.hadoop.".length()), e._2());
+      }
+    }
+    return hadoop;
   }
 
   /** Starts a context with {@link #conf(String, String)}; the caller closes it. */
