@@ -107,7 +107,7 @@ public final class HessianAccumulator implements Serializable {
                   + mask.getShape());
         }
         NDArray flat = mask.reshape(-1);
-        r = r.booleanMask(flat.getDataType() == DataType.BOOLEAN ? flat : flat.neq(0));
+        r = r.get(flat.getDataType() == DataType.BOOLEAN ? flat : flat.neq(0));
       }
       long n = r.getShape().get(0);
       if (n == 0) {
