@@ -89,6 +89,11 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*], or spark-submit's).")
   String master;
 
+  @Option(names = "--conf", paramLabel = "KEY=VALUE",
+      description = {"A Spark setting, as with spark-submit --conf; repeatable (e.g. --conf spark.task.cpus=2",
+          "--conf spark.executor.memory=4g). Wins over spark-submit's settings."})
+  Map<String, String> sparkConf = new LinkedHashMap<>();
+
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the sample choice (default: 0).")
   long seed;
 
@@ -111,7 +116,8 @@ public final class CalibrateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     long started = System.nanoTime();
     try (PreparedModel prepared = new Quantizer(graph, config).prepare();
-        JavaSparkContext sc = SparkContexts.start(master, "sparkquant calibrate " + model.getFileName())) {
+        JavaSparkContext sc = SparkContexts.start(master, "sparkquant calibrate " + model.getFileName(),
+            sparkConf)) {
       List<String> files = DataFiles.list(data, dataConfig.format(), sc.hadoopConfiguration());
       CalibrationJob.Spec job = new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), dataConfig,
           tokenizerBytes, files, batchSize, maxSamples == null ? 0 : maxSamples, seed,
@@ -164,12 +170,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     if (partitions != null) {
       positive("--partitions", partitions);
     }
-    if (master != null) {
-      try {
+    try {
+      if (master != null) {
         SparkContexts.checkMaster(master);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+      sparkConf.keySet().forEach(SparkContexts::checkSetting);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 
