@@ -1,6 +1,7 @@
 package org.sparkquant.core.passes;
 
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ public final class MatMulNBitsWeights implements GraphPass {
   private final Map<String, QuantParams> weights;
 
   public MatMulNBitsWeights(Map<String, QuantParams> weights) {
-    this.weights = Map.copyOf(weights);
+    // In the given order: Map.copyOf would iterate in an order that differs from JVM to JVM.
+    this.weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
   }
 
   /** Whether {@code p} for a weight of {@code shape} can be stored as MatMulNBits. */

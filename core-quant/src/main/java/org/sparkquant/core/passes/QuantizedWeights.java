@@ -1,6 +1,7 @@
 package org.sparkquant.core.passes;
 
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ public final class QuantizedWeights implements GraphPass {
   private final Map<String, QuantParams> weights;
   private final Map<String, Tensor> stored;
 
-  /** @param weights parameters per float constant to store quantized */
+  /** @param weights parameters per float constant to store quantized; nodes and constants are written in this order */
   public QuantizedWeights(Map<String, QuantParams> weights) {
     this(weights, Map.of());
   }
@@ -35,12 +36,13 @@ public final class QuantizedWeights implements GraphPass {
    * {@link org.sparkquant.core.quantizer.WeightQuantizer#plan}, which quantizes each weight once for its report), so
    * weights are not quantized twice.
    *
-   * @param weights parameters per float constant to store quantized
+   * @param weights parameters per float constant to store quantized; nodes and constants are written in this order
    * @param stored per constant, its codes with {@code weights}' parameters packed as {@link #pack}; constants missing
    *     here are quantized by the pass
    */
   public QuantizedWeights(Map<String, QuantParams> weights, Map<String, Tensor> stored) {
-    this.weights = Map.copyOf(weights);
+    // In the given order: Map.copyOf would iterate in an order that differs from JVM to JVM.
+    this.weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
     this.stored = Map.copyOf(stored);
   }
 

@@ -94,6 +94,11 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*], or spark-submit's).")
   String master;
 
+  @Option(names = "--conf", paramLabel = "KEY=VALUE",
+      description = {"A Spark setting, as with spark-submit --conf; repeatable (e.g. --conf spark.task.cpus=2",
+          "--conf spark.executor.memory=4g). Wins over spark-submit's settings."})
+  Map<String, String> sparkConf = new LinkedHashMap<>();
+
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the sample choice (default: 0).")
   long seed;
 
@@ -117,9 +122,9 @@ public final class CalibrateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     long started = System.nanoTime();
     try (PreparedModel prepared = new Quantizer(graph, config).prepare()) {
-      SparkConf sparkConf = SparkContexts.conf(master, "sparkquant calibrate " + model.getFileName());
-      List<String> files = DataFiles.list(data, dataConfig.format(), SparkContexts.hadoopConfiguration(sparkConf));
-      try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+      SparkConf conf = SparkContexts.conf(master, "sparkquant calibrate " + model.getFileName(), sparkConf);
+      List<String> files = DataFiles.list(data, dataConfig.format(), SparkContexts.hadoopConfiguration(conf));
+      try (JavaSparkContext sc = new JavaSparkContext(conf)) {
         return calibrate(graph, config, prepared, dataConfig, tokenizerBytes, files, sc, out, started);
       }
     }
@@ -196,12 +201,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     if (partitions != null) {
       positive("--partitions", partitions);
     }
-    if (master != null) {
-      try {
+    try {
+      if (master != null) {
         SparkContexts.checkMaster(master);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+      sparkConf.keySet().forEach(SparkContexts::checkSetting);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 

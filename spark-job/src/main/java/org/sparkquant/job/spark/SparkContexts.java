@@ -27,9 +27,9 @@ import org.apache.spark.launcher.JavaModuleOptions;
  *       launcher) in {@code spark.jars}, unless {@code spark-submit} already put it there.
  * </ul>
  *
- * <p>Settings given by the user ({@code spark-submit --conf}, {@code -Dspark.*}) win over these defaults, except
- * that the serializer is always Kryo with this registrator, and executor JVM options given by the user are appended
- * after ours.
+ * <p>Settings given by the user ({@code --conf} of the command, {@code spark-submit --conf}, {@code -Dspark.*}, in
+ * this order of precedence) win over these defaults, except that the serializer is always Kryo with this registrator,
+ * and executor JVM options given by the user are appended after ours.
  */
 public final class SparkContexts {
 
@@ -95,7 +95,22 @@ public final class SparkContexts {
    * @throws IllegalStateException if executors are other JVMs and no application jar is known
    */
   public static SparkConf conf(String master, String appName) {
+    return conf(master, appName, Map.of());
+  }
+
+  /**
+   * Builds the configuration of a SparkQuant job with the user's Spark settings ({@code --conf key=value}), which
+   * win over those of {@code spark-submit} and over SparkQuant's defaults (see the class comment for the
+   * exceptions). A {@code spark.master} among them is used when {@code master} is null.
+   *
+   * @param settings Spark settings; every key starts with {@code spark.}
+   * @throws IllegalArgumentException if {@code master} is not a master URL, or a key does not start with
+   *     {@code spark.}
+   * @throws IllegalStateException if executors are other JVMs and no application jar is known
+   */
+  public static SparkConf conf(String master, String appName, Map<String, String> settings) {
     SparkConf conf = new SparkConf(); // picks up spark.* system properties, as set by spark-submit
+    settings.forEach((k, v) -> conf.set(checkSetting(k), v));
     String m = checkMaster(master != null ? master : conf.get("spark.master", DEFAULT_MASTER));
     conf.setMaster(m);
     String name = conf.get("spark.app.name", "");
@@ -158,6 +173,24 @@ public final class SparkContexts {
   /** Starts a context with {@link #conf(String, String)}; the caller closes it. */
   public static JavaSparkContext start(String master, String appName) {
     return new JavaSparkContext(conf(master, appName));
+  }
+
+  /** Starts a context with {@link #conf(String, String, Map)}; the caller closes it. */
+  public static JavaSparkContext start(String master, String appName, Map<String, String> settings) {
+    return new JavaSparkContext(conf(master, appName, settings));
+  }
+
+  /**
+   * Returns {@code key} if it names a Spark setting ({@code spark.*}, as {@code spark-submit --conf} requires).
+   *
+   * @throws IllegalArgumentException naming the key and what was expected
+   */
+  public static String checkSetting(String key) {
+    if (key == null || !key.startsWith("spark.") || key.length() == "spark.".length() || key.contains(" ")) {
+      throw new IllegalArgumentException("--conf: '" + key + "' is not a Spark setting (expected spark.<name>=<value>,"
+          + " e.g. spark.task.cpus=2)");
+    }
+    return key;
   }
 
   /**

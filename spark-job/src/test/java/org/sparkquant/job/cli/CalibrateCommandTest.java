@@ -60,6 +60,12 @@ class CalibrateCommandTest {
     r = calibrate(out, "nonsense", 1);
     assertEquals(SparkQuantCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("--master"), r.err());
+    r = calibrate(out, "local[1]", 1, "--conf", "task.cpus=2");
+    assertEquals(SparkQuantCli.EXIT_USAGE, r.code());
+    assertTrue(r.err().contains("--conf: 'task.cpus' is not a Spark setting"), r.err());
+    r = calibrate(out, "local[1]", 1, "--conf", "spark.task.cpus");
+    assertEquals(SparkQuantCli.EXIT_USAGE, r.code());
+    assertTrue(r.err().contains("KEY=VALUE"), r.err());
     assertFalse(Files.exists(out));
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkException;
@@ -72,6 +73,35 @@ class SparkContextsTest {
       System.clearProperty("spark.task.cpus");
       System.clearProperty("spark.executor.extraJavaOptions");
     }
+  }
+
+  @Test
+  void settingsOfTheCommandWinOverSystemPropertiesAndShapeTheEngineSettings() {
+    System.setProperty("spark.task.cpus", "4");
+    try {
+      SparkConf conf = SparkContexts.conf(null, "app", Map.of("spark.task.cpus", "2", "spark.master", "local[3]",
+          "spark.kryo.registrationRequired", "false", "spark.serializer", "org.apache.spark.serializer.JavaSerializer",
+          "spark.sparkquant.test.failFirstAttemptOfPartition", "1"));
+      assertEquals("2", conf.get("spark.task.cpus"));
+      assertEquals("local[3]", conf.get("spark.master"));
+      assertTrue(conf.get("spark.executor.extraJavaOptions").contains("-Dai.djl.pytorch.num_threads=2 "));
+      assertEquals("false", conf.get("spark.kryo.registrationRequired"));
+      assertEquals("org.apache.spark.serializer.KryoSerializer", conf.get("spark.serializer"), "always Kryo");
+      assertEquals("1", conf.get("spark.sparkquant.test.failFirstAttemptOfPartition"));
+      assertEquals("local[2]", SparkContexts.conf("local[2]", "app", Map.of("spark.master", "local[3]"))
+          .get("spark.master"), "--master wins over --conf spark.master");
+    } finally {
+      System.clearProperty("spark.task.cpus");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"task.cpus", "spark.", "Spark.task.cpus", "spark.task cpus"})
+  void rejectsSettingsThatAreNotSparksNamingTheKey(String key) {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SparkContexts.conf("local[1]", "app", Map.of(key, "1")));
+    assertEquals("--conf: '" + key + "' is not a Spark setting (expected spark.<name>=<value>, e.g."
+        + " spark.task.cpus=2)", e.getMessage());
   }
 
   @Test

@@ -1,15 +1,22 @@
 package org.sparkquant.job.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The fat jar under {@code spark-submit} on a real standalone cluster (a master and two workers on loopback). */
+/**
+ * The fat jar under {@code spark-submit} on a real standalone cluster (a master and two workers on loopback). The
+ * submitted {@code calibrate} gets its master from {@code spark-submit} and must write the model the
+ * {@code local[1]} run writes.
+ */
 class StandaloneClusterIT {
   private static final int BASE_PORT = 47170;
   private static StandaloneCluster cluster;
@@ -43,5 +50,18 @@ class StandaloneClusterIT {
         EngineProbe.class.getName(), "2");
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("engine PyTorch on 2 executor JVMs"), r.output());
+  }
+
+  @Test
+  void submittedCalibrationWritesTheModelOfLocalOne() throws Exception {
+    Path output = CalibrateRuns.OUTPUT_ROOT.resolve("standalone");
+    StandaloneCluster.Result r = cluster.submit("org.sparkquant.job.cli.SparkQuantCli",
+        CalibrateRuns.args(output).toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.output());
+    assertTrue(r.output().contains("calibrated "), r.output());
+    JsonNode report = new ObjectMapper().readTree(output.resolve("report.json").toFile());
+    assertTrue(report.get("provenance").get("spark_application_id").asText().startsWith("app-"),
+        "not a standalone application: " + report.get("provenance"));
+    assertArrayEquals(CalibrateRuns.referenceModel(), CalibrateRuns.model("standalone"));
   }
 }
