@@ -61,6 +61,16 @@ public final class ActivationPlacement {
 
   /** The placement for {@code graph} in {@code mode}, with blocks from {@code patterns}. */
   public static ActivationPlacement of(Graph graph, QuantizerConfig.ExecutionMode mode, FusionPatterns patterns) {
+    return of(graph, mode, patterns, Set.of());
+  }
+
+  /**
+   * The placement for {@code graph} in {@code mode}, with blocks from {@code patterns}, leaving the weighted nodes
+   * named in {@code floatNodes} (those a rule skips) in float: no integer kernel reads their inputs, so those inputs
+   * get no quantizer on their account, and in eager mode neither do the outputs of their blocks.
+   */
+  public static ActivationPlacement of(Graph graph, QuantizerConfig.ExecutionMode mode, FusionPatterns patterns,
+      Set<String> floatNodes) {
     ActivationPlacement p = new ActivationPlacement(patterns.blocks(graph));
     boolean eager = mode == QuantizerConfig.ExecutionMode.EAGER;
     if (!eager) {
@@ -68,7 +78,7 @@ public final class ActivationPlacement {
     }
     Deque<String> work = new ArrayDeque<>();
     for (Node n : graph.nodes()) {
-      if (Chains.isWeighted(n)) {
+      if (Chains.isWeighted(n) && !floatNodes.contains(n.name())) {
         for (int i = 0; i < Math.min(2, n.inputs().size()); i++) {
           if (p.add(graph, n.inputs().get(i), new Use(n.name(), i))) {
             work.add(n.inputs().get(i));
@@ -79,7 +89,7 @@ public final class ActivationPlacement {
     if (eager) {
       Set<String> inBlocks = new HashSet<>();
       for (FusionBlock b : p.blocks) {
-        if (Chains.isWeighted(b.anchor())) {
+        if (Chains.isWeighted(b.anchor()) && !floatNodes.contains(b.anchor().name())) {
           for (Node n : b.nodes()) {
             p.addForAllReaders(graph, n.outputs().get(0));
           }
@@ -87,7 +97,7 @@ public final class ActivationPlacement {
         b.nodes().forEach(n -> inBlocks.add(n.name()));
       }
       for (Node n : graph.nodes()) {
-        if (Chains.isWeighted(n) && !inBlocks.contains(n.name())) {
+        if (Chains.isWeighted(n) && !inBlocks.contains(n.name()) && !floatNodes.contains(n.name())) {
           p.addForAllReaders(graph, n.outputs().get(0));
         }
       }

@@ -4,7 +4,8 @@ import java.util.regex.Pattern;
 import org.sparkquant.core.graph.Node;
 
 /**
- * A per-layer rule: nodes selected by exact name, op type or a regular expression over names are skipped or get
+ * A per-layer rule: nodes selected by exact name, op type or a regular expression over names are skipped (kept in
+ * float: their weights, and the activations they read, which then get no quantizer on their account) or get
  * their own weight spec. Rules apply in order; the last matching rule wins.
  *
  * @param match what {@code pattern} is compared with

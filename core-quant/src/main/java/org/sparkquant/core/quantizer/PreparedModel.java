@@ -90,7 +90,13 @@ public final class PreparedModel implements AutoCloseable {
    * exported model. Quantizers that share parameters share one set of statistics.
    */
   private Graph withActivationQuantizers(Graph g) {
-    placement = ActivationPlacement.of(g, config.mode(), patterns);
+    Set<String> floatNodes = new java.util.HashSet<>();
+    for (Node n : g.nodes()) {
+      if (WeightQuantizer.specFor(n, config) == null) {
+        floatNodes.add(n.name());
+      }
+    }
+    placement = ActivationPlacement.of(g, config.mode(), patterns, floatNodes);
     Map<String, String> rewired = new HashMap<>();
     for (Map.Entry<String, Set<ActivationPlacement.Use>> e : placement.uses().entrySet()) {
       String a = e.getKey();

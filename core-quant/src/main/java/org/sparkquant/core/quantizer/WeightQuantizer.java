@@ -105,7 +105,7 @@ public final class WeightQuantizer {
   }
 
   /** The spec the rules give {@code n}: the last matching rule wins; null means skip. */
-  private static WeightSpec specFor(Node n, QuantizerConfig config) {
+  static WeightSpec specFor(Node n, QuantizerConfig config) {
     WeightSpec spec = config.weights();
     for (LayerRule rule : config.rules()) {
       if (rule.matches(n)) {

@@ -64,6 +64,22 @@ class ActivationPlacementTest {
   }
 
   @Test
+  void aLayerARuleSkipsReadsFloatInputsInBothModes() {
+    Graph g = convBnReluConv();
+    QuantizerConfig config = QuantizerConfig.preset("w8a8")
+        .withRules(List.of(LayerRule.skip(LayerRule.Match.NAME, "c2")));
+    try (PreparedModel p = new Quantizer(g, config).prepare()) {
+      assertEquals(Set.of("x"), p.activationQuantizers(), "c2 stays float, so r is not quantized for it");
+    }
+    try (PreparedModel p = new Quantizer(g, config.withMode(EAGER)).prepare()) {
+      assertEquals(Set.of("x", "a", "n", "r"), p.activationQuantizers(), "c1's block is still quantized");
+    }
+    Graph planned = WeightQuantizer.plan(g, QuantizerConfig.preset("w8a8")).graph();
+    assertEquals(Set.of("r"), ActivationPlacement.of(planned, GRAPH, FusionPatterns.defaults(), Set.of("c1"))
+        .uses().keySet());
+  }
+
+  @Test
   void graphModePutsNoQuantizerInsideConvHardSwishAndOneAtItsOutput() {
     ActivationPlacement p = place(convHardSwishConv(), GRAPH);
     assertEquals("weighted-hardswish-clip", p.blocks().get(0).pattern());
