@@ -300,6 +300,10 @@ class QuantizerTest {
     }
     long quantizers = exported.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).count();
     assertTrue(quantizers >= 30, quantizers + " activation quantizers");
+    java.util.Set<String> quantized = exported.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear"))
+        .map(n -> n.inputs().get(0)).collect(java.util.stream.Collectors.toSet());
+    assertTrue(exported.nodes().stream().filter(n -> n.opType().equals("Shape"))
+        .noneMatch(n -> quantized.contains(n.inputs().get(0))), "Shape reads the dequantized value like Reshape");
     assertEquals(37, exported.nodes().stream().map(Node::opType).filter("DequantizeLinear"::equals).count()
         - quantizers);
     Path file = dir.resolve("w8a8-" + label + ".onnx");
