@@ -434,13 +434,15 @@ public final class CalibrateBenchmark {
       int[] cols = {3, 4, 5, 6};
       System.out.printf("steady span: t=%.0f s (%,d samples) to t=%.0f s (%,d samples)%n", first[0] / 1e3, first[1],
           last[0] / 1e3, last[1]);
+      long[] middle = steady.get(steady.size() / 2);
+      System.out.printf("second half: from t=%.0f s (%,d samples)%n", middle[0] / 1e3, middle[1]);
       for (int i = 0; i < names.length; i++) {
         int c = cols[i];
         long max = steady.stream().mapToLong(r -> r[c]).max().orElse(0);
         long min = steady.stream().mapToLong(r -> r[c]).min().orElse(0);
-        System.out.printf("%s_growth_mb=%.1f (first %.1f, last %.1f, min %.1f, max %.1f MB)%n", names[i],
-            (last[c] - first[c]) / 1048576.0, first[c] / 1048576.0, last[c] / 1048576.0, min / 1048576.0,
-            max / 1048576.0);
+        System.out.printf("%s_growth_mb=%.1f (first %.1f, last %.1f, min %.1f, max %.1f MB; second half %+.1f MB)%n",
+            names[i], (last[c] - first[c]) / 1048576.0, first[c] / 1048576.0, last[c] / 1048576.0,
+            min / 1048576.0, max / 1048576.0, (last[c] - middle[c]) / 1048576.0);
       }
     }
   }
