@@ -59,6 +59,19 @@ public final class KernelContext {
     return manager;
   }
 
+  /**
+   * {@code hostArray} copied into memory the engine allocates; {@code hostArray} is closed. Every kernel output made
+   * from Java data ({@code manager().create(...)}) must pass through here: such an array borrows the memory of a
+   * direct buffer that lives only while the array is open, and the executor closes an intermediate after its last
+   * consumer, while views taken of it (Gather's select, Unsqueeze, Reshape) live on and would read freed memory
+   * once the buffer is collected.
+   */
+  public NDArray engineOwned(NDArray hostArray) {
+    NDArray copy = hostArray.duplicate();
+    hostArray.close();
+    return copy;
+  }
+
   public boolean has(String attr) {
     return node.attributes().containsKey(attr);
   }

@@ -51,9 +51,18 @@ public final class MinMaxObserver implements Observer<MinMaxObserver.Stats> {
     combine(stats, range[0], range[1]);
   }
 
-  /** Per-channel finite min and max of {@code x} after the non-finite policy, computed on the engine. */
+  /**
+   * Per-channel finite min and max of {@code x} after the non-finite policy, computed on the engine. Plain min and
+   * max come first (two passes): they are non-finite exactly when a channel holds an infinity or a NaN, and only then
+   * is the policy applied, which takes several more passes over the data.
+   */
   static float[][] ranges(RangeConfig config, String tensor, NDArray x) {
     NDArray data = config.byChannel(x);
+    float[] min = data.min(new int[] {1}).toFloatArray();
+    float[] max = data.max(new int[] {1}).toFloatArray();
+    if (allFinite(min) && allFinite(max)) {
+      return new float[][] {min, max};
+    }
     NDArray finite = data.isInfinite().logicalOr(data.isNaN()).logicalNot();
     long bad = data.getShape().size() - finite.sum().getLong();
     if (bad > 0 && config.nonFinite() == NonFinitePolicy.ERROR) {
@@ -68,6 +77,15 @@ public final class MinMaxObserver implements Observer<MinMaxObserver.Stats> {
       highSource = NDArrays.where(usable, clipped, data.getManager().full(data.getShape(), Float.NEGATIVE_INFINITY));
     }
     return new float[][] {lowSource.min(new int[] {1}).toFloatArray(), highSource.max(new int[] {1}).toFloatArray()};
+  }
+
+  private static boolean allFinite(float[] v) {
+    for (float f : v) {
+      if (!Float.isFinite(f)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void combine(Stats s, float[] min, float[] max) {

@@ -2,6 +2,7 @@ package org.sparkquant.core.quantizer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -53,6 +54,7 @@ public final class PreparedModel implements AutoCloseable {
   private State state = State.EVAL;
   private long samples;
   private NDArray observationMask;
+  private final Map<Integer, NDArray> realRows = new HashMap<>();
   private Map<String, PositionAxes> positionAxes;
 
   PreparedModel(Graph model, QuantizerConfig config, FusionPatterns patterns) {
@@ -264,6 +266,8 @@ public final class PreparedModel implements AutoCloseable {
       return out;
     } finally {
       observationMask = null;
+      realRows.values().forEach(NDArray::close);
+      realRows.clear();
     }
   }
 
@@ -357,24 +361,75 @@ public final class PreparedModel implements AutoCloseable {
     }
   }
 
-  /** {@code v}, or only its elements at real (unpadded) positions while a token mask is in effect. */
+  /**
+   * {@code v}, or only its elements at real (unpadded) positions while a token mask is in effect. The batch axis and
+   * the position axes are moved to the front (no copy for the usual {@code [batch, positions, features]} layout)
+   * and flattened into rows, one per (sample, positions) combination; the rows of real positions are taken with one
+   * gather. The elements are those of a boolean mask over {@code v}, in another order, which no observer depends on.
+   */
   private NDArray observed(String name, NDArray v) {
     PositionAxes ax = observationMask == null ? null : positionAxes.get(name);
     if (ax == null) {
       return v;
     }
-    long[] shape = v.getShape().getShape();
-    NDArray real = observationMask.toType(ai.djl.ndarray.types.DataType.BOOLEAN, false);
-    NDArray keep = null;
-    for (int p : ax.positions()) {
-      long[] s = new long[shape.length];
-      java.util.Arrays.fill(s, 1);
-      s[ax.batch()] = shape[ax.batch()];
-      s[p] = shape[p];
-      NDArray m = ax.batch() < p ? real.reshape(s) : real.transpose().reshape(s);
-      keep = keep == null ? m : keep.logicalAnd(m);
+    int rank = v.getShape().dimension();
+    int[] order = new int[rank];
+    order[0] = ax.batch();
+    System.arraycopy(ax.positions(), 0, order, 1, ax.positions().length);
+    int next = 1 + ax.positions().length;
+    boolean moved = ax.batch() != 0;
+    for (int i = 0; i < rank; i++) {
+      int axis = i;
+      if (axis != ax.batch() && java.util.Arrays.stream(ax.positions()).noneMatch(p -> p == axis)) {
+        order[next++] = axis;
+      }
     }
-    return v.reshape(-1).booleanMask(keep.broadcast(v.getShape()).reshape(-1));
+    for (int i = 0; i < rank; i++) {
+      moved |= order[i] != i;
+    }
+    NDArray front = moved ? v.transpose(order) : v;
+    long[] shape = front.getShape().getShape();
+    long rows = 1;
+    for (int i = 0; i <= ax.positions().length; i++) {
+      rows *= shape[i];
+    }
+    return front.reshape(rows, -1).get(new NDIndex("{}", realRows(ax.positions().length))).reshape(-1);
+  }
+
+  /**
+   * Indices of the real rows among {@code batch × positions^k} rows (row-major), for values with {@code k} position
+   * axes: a row is real when the token mask marks each of its positions real. Computed once per batch and {@code k}.
+   */
+  private NDArray realRows(int k) {
+    return realRows.computeIfAbsent(k, n -> {
+      long[] maskShape = observationMask.getShape().getShape();
+      int batch = (int) maskShape[0];
+      int length = (int) maskShape[1];
+      long[] mask = observationMask.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+      long perSample = 1;
+      for (int i = 0; i < n; i++) {
+        perSample *= length;
+      }
+      long[] rows = new long[Math.toIntExact(batch * perSample)];
+      int count = 0;
+      int[] at = new int[n];
+      for (int b = 0; b < batch; b++) {
+        java.util.Arrays.fill(at, 0);
+        for (long r = 0; r < perSample; r++) {
+          boolean real = true;
+          for (int j = 0; j < n && real; j++) {
+            real = mask[b * length + at[j]] != 0;
+          }
+          if (real) {
+            rows[count++] = b * perSample + r;
+          }
+          for (int j = n - 1; j >= 0 && ++at[j] == length; j--) {
+            at[j] = 0;
+          }
+        }
+      }
+      return observationMask.getManager().create(java.util.Arrays.copyOf(rows, count));
+    });
   }
 
   /** Calibration: observers on, fake quantization off, until the scope closes. */

@@ -194,6 +194,52 @@ class DjlExecutorTest {
     }
   }
 
+  @Test
+  void viewsOfFreedShapeValuesStayValidAfterGarbageCollection() {
+    // Gather's scalar select and Unsqueeze are views of Shape's output, which the executor frees after Gather. A
+    // Shape output borrowing a direct buffer would be read after the buffer was collected: force that to happen
+    // between Unsqueeze and Concat, with fresh direct buffers over the freed memory.
+    Graph g = Graph.builder().opset("", 13)
+        .addInput(new ValueInfo("x", DataType.FLOAT, List.of(Dim.symbolic("a"), Dim.symbolic("b"), Dim.of(2))))
+        .addConstant("zero", Tensor.ofLongs(new long[0], 0))
+        .addConstant("one", Tensor.ofLongs(new long[0], 1))
+        .addConstant("axes", Tensor.ofLongs(new long[] {1}, 0))
+        .addConstant("last", Tensor.ofLongs(new long[] {1}, 2))
+        .addNode(Node.of("shape", "Shape", List.of("x"), List.of("s")))
+        .addNode(Node.of("g0", "Gather", List.of("s", "zero"), List.of("d0"), Attribute.of("axis", 0L)))
+        .addNode(Node.of("g1", "Gather", List.of("s", "one"), List.of("d1"), Attribute.of("axis", 0L)))
+        .addNode(Node.of("u0", "Unsqueeze", List.of("d0", "axes"), List.of("du0")))
+        .addNode(Node.of("u1", "Unsqueeze", List.of("d1", "axes"), List.of("du1")))
+        .addNode(Node.of("concat", "Concat", List.of("du0", "du1", "last"), List.of("t"), Attribute.of("axis", 0L)))
+        .addNode(Node.of("reshape", "Reshape", List.of("x", "t"), List.of("y")))
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null)).build();
+    List<java.nio.ByteBuffer> junk = new ArrayList<>();
+    try (DjlExecutor exec = new DjlExecutor(g);
+        NDManager m = NDManager.newBaseManager();
+        var reg = exec.addListener((node, name, v) -> {
+          if (name.equals("du1")) {
+            System.gc();
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            junk.clear();
+            for (int i = 0; i < 200; i++) {
+              java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(24);
+              b.putLong(0, -1).putLong(8, -1).putLong(16, -1);
+              junk.add(b);
+            }
+          }
+        })) {
+      for (int b = 1; b <= 5; b++) {
+        NDArray x = m.zeros(new Shape(3, b, 2));
+        NDArray y = exec.run(m, Map.of("x", x)).singletonOrThrow();
+        assertArrayEquals(new long[] {3, b, 2}, y.getShape().getShape());
+      }
+    }
+  }
+
   /** Resident set size from /proc (Linux), in bytes. */
   static long rss() throws IOException {
     String statm = Files.readString(Path.of("/proc/self/statm")).trim();

@@ -39,6 +39,25 @@ class ObserverBehaviourTest {
   }
 
   @Test
+  void aLoneNegativeInfinityOrNaNIsSeenInEveryChannel() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      MinMaxObserver error = new MinMaxObserver(int8(NonFinitePolicy.ERROR));
+      assertThrows(IllegalArgumentException.class, () -> observe(error, m, new float[] {1f, Float.NEGATIVE_INFINITY}));
+      assertThrows(IllegalArgumentException.class, () -> observe(error, m, new float[] {Float.NaN, 3f}));
+      MinMaxObserver skip = new MinMaxObserver(int8(NonFinitePolicy.SKIP));
+      MinMaxObserver.Stats s = observe(skip, m, new float[] {Float.NaN, 3f, -1f});
+      assertArrayEquals(new float[] {-1f}, s.min());
+      assertArrayEquals(new float[] {3f}, s.max());
+      MinMaxObserver perChannel = new MinMaxObserver(new RangeConfig(QuantType.INT8, Scheme.SYMMETRIC,
+          Granularity.perChannel(0), NonFinitePolicy.SKIP));
+      MinMaxObserver.Stats c = perChannel.newStats();
+      perChannel.observe(c, "t", m.create(new float[] {1f, 2f, Float.NEGATIVE_INFINITY, 4f}, new Shape(2, 2)));
+      assertArrayEquals(new float[] {1f, 4f}, c.min());
+      assertArrayEquals(new float[] {2f, 4f}, c.max());
+    }
+  }
+
+  @Test
   void skipIgnoresAndClipSaturatesNonFiniteValues() {
     try (NDManager m = NDManager.newBaseManager()) {
       MinMaxObserver skip = new MinMaxObserver(int8(NonFinitePolicy.SKIP));

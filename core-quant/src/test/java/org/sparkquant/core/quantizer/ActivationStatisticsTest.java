@@ -64,6 +64,54 @@ class ActivationStatisticsTest {
     }
   }
 
+  /**
+   * Values whose batch axis is not first ({@code [s, b, 4]}) and with two position axes (token-by-token scores
+   * {@code [b, s, s]}, which a MatMul consumes), as well as the usual {@code [b, s, 4]}.
+   */
+  static Graph textModelWithOtherLayouts() {
+    Graph g = textModel();
+    return g.toBuilder()
+        .addNode(Node.of("et", "Transpose", List.of("e"), List.of("e_t"),
+            org.sparkquant.core.graph.Attribute.of("perm", 0L, 2L, 1L)))
+        .addNode(Node.of("scores", "MatMul", List.of("e", "e_t"), List.of("s")))
+        .addNode(Node.of("mix", "MatMul", List.of("s", "e"), List.of("m")))
+        .addNode(Node.of("sb", "Transpose", List.of("e"), List.of("e_sb"),
+            org.sparkquant.core.graph.Attribute.of("perm", 1L, 0L, 2L)))
+        .addNode(Node.of("proj_sb", "MatMul", List.of("e_sb", "w"), List.of("y_sb")))
+        .addOutput(new ValueInfo("m", DataType.FLOAT, null))
+        .addOutput(new ValueInfo("y_sb", DataType.FLOAT, null))
+        .build();
+  }
+
+  @Test
+  void paddedPositionsAreLeftOutWhateverTheAxesOfTheValue() {
+    QuantizerConfig eager = QuantizerConfig.preset("w8a8").withMode(QuantizerConfig.ExecutionMode.EAGER);
+    try (NDManager nd = NDManager.newBaseManager();
+        PreparedModel single = new Quantizer(textModelWithOtherLayouts(), eager).prepare();
+        PreparedModel padded = new Quantizer(textModelWithOtherLayouts(), eager).prepare()) {
+      try (PreparedModel.Mode c = single.calibrationMode()) {
+        single.observe(Map.of("input_ids", nd.create(new long[] {1, 2}, new Shape(1, 2))), null).close();
+        single.observe(Map.of("input_ids", nd.create(new long[] {3, 4, 5}, new Shape(1, 3))), null).close();
+      }
+      try (PreparedModel.Mode c = padded.calibrationMode()) {
+        // token 9 sits only at the padded position
+        NDArray ids = nd.create(new long[] {1, 2, 9, 3, 4, 5}, new Shape(2, 3));
+        NDArray mask = nd.create(new long[] {1, 1, 0, 1, 1, 1}, new Shape(2, 3));
+        padded.observe(Map.of("input_ids", ids), mask).close();
+      }
+      List<PreparedModel.ActivationReport> a = single.activationReports();
+      List<PreparedModel.ActivationReport> b = padded.activationReports();
+      assertEquals(a.size(), b.size());
+      assertTrue(b.stream().anyMatch(r -> r.value().equals("s")), "scores are quantized: " + b);
+      assertTrue(b.stream().anyMatch(r -> r.value().equals("e_sb")), "[s, b, 4] values are quantized: " + b);
+      for (int i = 0; i < a.size(); i++) {
+        assertEquals(a.get(i).value(), b.get(i).value());
+        assertEquals(a.get(i).observedMin(), b.get(i).observedMin(), a.get(i).value());
+        assertEquals(a.get(i).observedMax(), b.get(i).observedMax(), a.get(i).value());
+      }
+    }
+  }
+
   @Test
   void withoutAMaskEveryPositionIsObserved() {
     try (NDManager nd = NDManager.newBaseManager(); PreparedModel m = prepare()) {

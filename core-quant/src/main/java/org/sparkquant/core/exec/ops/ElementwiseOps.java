@@ -76,7 +76,7 @@ public final class ElementwiseOps {
       }
       x[i] /= y[i];
     }
-    NDArray q = ctx.manager().create(x, shape);
+    NDArray q = ctx.engineOwned(ctx.manager().create(x, shape));
     return a.getDataType() == DataType.INT64 ? q : q.toType(a.getDataType(), false);
   }
 

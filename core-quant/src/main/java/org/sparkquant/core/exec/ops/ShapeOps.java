@@ -39,7 +39,7 @@ public final class ShapeOps {
     r.register("Expand", ShapeOps::expand);
     r.register("Tile", (ctx, in) -> one(in[0].tile(ctx.longs(in[1]))));
     r.register("Shape", ShapeOps::shape, "start", INT, "end", INT);
-    r.register("Size", (ctx, in) -> one(ctx.manager().create(in[0].getShape().size())));
+    r.register("Size", (ctx, in) -> one(ctx.engineOwned(ctx.manager().create(in[0].getShape().size()))));
     r.register("ConstantOfShape", ShapeOps::constantOfShape, "value", TENSOR);
     r.register(
         "Constant",
@@ -254,7 +254,7 @@ public final class ShapeOps {
     long end = ctx.attrLong("end", rank);
     start = Math.max(0, Math.min(rank, start < 0 ? start + rank : start));
     end = Math.max(start, Math.min(rank, end < 0 ? end + rank : end));
-    return one(ctx.manager().create(Arrays.copyOfRange(shape, (int) start, (int) end)));
+    return one(ctx.engineOwned(ctx.manager().create(Arrays.copyOfRange(shape, (int) start, (int) end))));
   }
 
   private static NDArray[] constantOfShape(KernelContext ctx, NDArray[] in) {
@@ -270,19 +270,19 @@ public final class ShapeOps {
   private static NDArray[] constant(KernelContext ctx, NDArray[] in) {
     Tensor t = ctx.attrTensor("value");
     if (t != null) {
-      return one(EngineArrays.toArray(ctx.manager(), t));
+      return one(ctx.engineOwned(EngineArrays.toArray(ctx.manager(), t)));
     }
     if (ctx.has("value_float")) {
-      return one(ctx.manager().create(ctx.attrFloat("value_float", 0)));
+      return one(ctx.engineOwned(ctx.manager().create(ctx.attrFloat("value_float", 0))));
     }
     if (ctx.has("value_floats")) {
-      return one(ctx.manager().create(ctx.attrFloats("value_floats", null)));
+      return one(ctx.engineOwned(ctx.manager().create(ctx.attrFloats("value_floats", null))));
     }
     if (ctx.has("value_int")) {
-      return one(ctx.manager().create(ctx.attrLong("value_int", 0)));
+      return one(ctx.engineOwned(ctx.manager().create(ctx.attrLong("value_int", 0))));
     }
     if (ctx.has("value_ints")) {
-      return one(ctx.manager().create(ctx.attrLongs("value_ints", null)));
+      return one(ctx.engineOwned(ctx.manager().create(ctx.attrLongs("value_ints", null))));
     }
     throw ctx.error("no supported value attribute (value, value_float(s), value_int(s))");
   }
@@ -306,7 +306,7 @@ public final class ShapeOps {
     for (int i = 0; i < n; i++) {
       values[i] = start + i * delta;
     }
-    return one(ctx.manager().create(values).toType(t, false));
+    return one(ctx.engineOwned(ctx.manager().create(values)).toType(t, false));
   }
 
   /** Pad in constant, edge or reflect mode; pads come from an attribute before opset 11, from inputs after. */
