@@ -28,8 +28,7 @@ import org.sparkquant.core.graph.Tensor;
 public final class HessianCollector implements AutoCloseable {
   private final GptqLayers layers;
   private final DjlExecutor executor;
-  private NDManager weights;
-  private final List<GraphExecutor.Registration> installed = new ArrayList<>();
+  private final Map<String, Installed> installed = new LinkedHashMap<>();
   private final Map<String, Boolean> masked = new HashMap<>();
   private long[] tracedMaskShape;
 
@@ -40,31 +39,36 @@ public final class HessianCollector implements AutoCloseable {
 
   /**
    * Runs with these weights (in their stored layout, e.g. GPTQ's dequantized weights of solved layers) instead of the
-   * graph's, replacing whatever was installed before; an empty map restores the graph's weights.
+   * graph's, replacing whatever was installed before; an empty map restores the graph's weights. A weight given as
+   * the same array as last time is not copied to the engine again (the solved weights grow group by group).
    */
   public void setWeights(Map<String, float[]> values) {
-    releaseWeights();
-    NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE);
-    this.weights = m;
+    for (String name : new ArrayList<>(installed.keySet())) {
+      if (values.get(name) != installed.get(name).source()) {
+        installed.remove(name).close();
+      }
+    }
     values.forEach((name, v) -> {
+      if (installed.containsKey(name)) {
+        return;
+      }
       Tensor t = layers.graph().constants().get(name);
       if (t == null || Tensor.numElements(t.shape()) != v.length) {
         throw new IllegalArgumentException(
             "weight '" + name + "' is not a constant of " + (t == null ? "the model" : Tensor.numElements(t.shape())
                 + " values, found " + v.length));
       }
+      NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE);
       NDArray a = m.create(v, new Shape(t.shape()));
-      installed.add(executor.setTransform(name, (n, w) -> a));
+      installed.put(name, new Installed(v, m, executor.setTransform(name, (n, w) -> a)));
     });
-    masked.clear();
   }
 
-  private void releaseWeights() {
-    installed.forEach(GraphExecutor.Registration::close);
-    installed.clear();
-    if (weights != null) {
-      weights.close();
-      weights = null;
+  /** A weight replaced on the engine: the array it came from, its engine copy's manager, and the transform. */
+  private record Installed(float[] source, NDManager manager, GraphExecutor.Registration registration) {
+    void close() {
+      registration.close();
+      manager.close();
     }
   }
 
@@ -171,7 +175,8 @@ public final class HessianCollector implements AutoCloseable {
 
   @Override
   public void close() {
-    releaseWeights();
+    installed.values().forEach(Installed::close);
+    installed.clear();
     executor.close();
   }
 }
