@@ -58,7 +58,14 @@ public final class PreparedModel implements AutoCloseable {
   private Map<String, PositionAxes> positionAxes;
 
   PreparedModel(Graph model, QuantizerConfig config, FusionPatterns patterns) {
-    WeightQuantizer.Plan rtn = WeightQuantizer.plan(model, config);
+    this(WeightQuantizer.plan(model, config), config, patterns);
+  }
+
+  /**
+   * A model whose weights follow {@code rtn}: its graph (already through graph-mode passes) is what runs, each planned
+   * weight is fake-quantized with the planned parameters and exported with the planned codes.
+   */
+  PreparedModel(WeightQuantizer.Plan rtn, QuantizerConfig config, FusionPatterns patterns) {
     this.config = config;
     this.patterns = patterns;
     this.weights = rtn.params();

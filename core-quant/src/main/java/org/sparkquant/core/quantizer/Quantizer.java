@@ -37,6 +37,15 @@ public final class Quantizer {
   }
 
   /**
+   * As {@link #prepare()}, with weights planned elsewhere (e.g. by GPTQ) instead of round to nearest: the plan's graph
+   * must be this quantizer's model after {@link WeightQuantizer#graphFor}, with each planned weight replaced by its
+   * dequantized codes, so that fake quantization with the planned parameters reproduces it exactly.
+   */
+  public PreparedModel prepare(WeightQuantizer.Plan weights) {
+    return new PreparedModel(weights, config, patterns);
+  }
+
+  /**
    * Inserts fake quantization: weights are fake-quantized from their own ranges, and activation quantizers (placed
    * by {@link ActivationPlacement}) are initialised by one calibration pass over {@code exampleInputs}.
    */

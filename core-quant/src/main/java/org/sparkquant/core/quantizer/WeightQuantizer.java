@@ -70,38 +70,63 @@ public final class WeightQuantizer {
    * without changing the graph's weights.
    */
   public static Plan plan(Graph graph, QuantizerConfig config) {
+    Graph g = graphFor(graph, config);
+    Map<String, QuantParams> params = new LinkedHashMap<>();
+    Map<String, Tensor> quantized = new LinkedHashMap<>();
+    List<LayerReport> reports = new ArrayList<>();
+    for (Target t : targets(g, config)) {
+      Tensor w = g.constants().get(t.weight());
+      QuantParams p = rangeParams(w, t.spec(), t.spec().granularity(t.outAxis(), t.inAxis()));
+      float[] v = w.floats();
+      int[] codes = ScalarQuantizer.quantize(v, w.shape(), p);
+      params.put(t.weight(), p);
+      quantized.put(t.weight(), QuantizedWeights.pack(p.type(), w.shape(), codes));
+      reports.add(report(t.node(), t.weight(), w.shape(), v, codes, t.spec(), p));
+    }
+    return new Plan(g, params, quantized, reports);
+  }
+
+  /**
+   * One weight the config selects: the first node that reads it, its spec after the rules, and which axes of the
+   * weight hold output channels and input features.
+   */
+  public record Target(Node node, String weight, WeightSpec spec, int outAxis, int inAxis) {}
+
+  /**
+   * The graph weights are quantized in: {@code graph} after graph-mode passes (BatchNorm folding), once every rule was
+   * checked to match some node.
+   */
+  public static Graph graphFor(Graph graph, QuantizerConfig config) {
     for (LayerRule rule : config.rules()) {
       if (graph.nodes().stream().noneMatch(rule::matches)) {
         throw new IllegalArgumentException("rule " + rule.describe() + " matches no node of the model");
       }
     }
-    Graph g = config.mode() == QuantizerConfig.ExecutionMode.GRAPH ? new BatchNormFolding().apply(graph) : graph;
-    Map<String, QuantParams> params = new LinkedHashMap<>();
-    Map<String, Tensor> quantized = new LinkedHashMap<>();
-    List<LayerReport> reports = new ArrayList<>();
+    return config.mode() == QuantizerConfig.ExecutionMode.GRAPH ? new BatchNormFolding().apply(graph) : graph;
+  }
+
+  /** The weights of {@code g} (a {@link #graphFor} result) the config quantizes, in node order. */
+  public static List<Target> targets(Graph g, QuantizerConfig config) {
+    List<Target> out = new ArrayList<>();
+    Set<String> seen = new java.util.HashSet<>();
     for (Node n : g.nodes()) {
       if (!WEIGHTED_OPS.contains(n.opType()) || !n.domain().isEmpty() || n.inputs().size() < 2) {
         continue;
       }
       String name = n.inputs().get(1);
       Tensor w = g.constants().get(name);
-      if (w == null || w.dataType() != DataType.FLOAT || w.rank() < 2 || params.containsKey(name)) {
+      if (w == null || w.dataType() != DataType.FLOAT || w.rank() < 2 || seen.contains(name)) {
         continue;
       }
       WeightSpec spec = specFor(n, config);
       if (spec == null) {
         continue;
       }
+      seen.add(name);
       int[] axes = axes(n, w.rank());
-      Granularity gr = spec.granularity(axes[0], axes[1]);
-      QuantParams p = rangeParams(w, spec, gr);
-      float[] v = w.floats();
-      int[] codes = ScalarQuantizer.quantize(v, w.shape(), p);
-      params.put(name, p);
-      quantized.put(name, QuantizedWeights.pack(p.type(), w.shape(), codes));
-      reports.add(report(n, name, w.shape(), v, codes, spec, p));
+      out.add(new Target(n, name, spec, axes[0], axes[1]));
     }
-    return new Plan(g, params, quantized, reports);
+    return out;
   }
 
   /** The spec the rules give {@code n}: the last matching rule wins; null means skip. */
@@ -143,7 +168,8 @@ public final class WeightQuantizer {
     return spec.scheme().params(spec.type(), g, ps, min, max);
   }
 
-  private static LayerReport report(
+  /** The report of weight {@code name} of node {@code n}, quantized to {@code codes} with {@code p}. */
+  public static LayerReport report(
       Node n, String name, long[] shape, float[] v, int[] codes, WeightSpec spec, QuantParams p) {
     float[] fq = ScalarQuantizer.dequantize(codes, shape, p);
     double signal = 0;
