@@ -240,15 +240,7 @@ public final class CalibrateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "preset " + config.preset()
           + " quantizes no activations, so there is nothing to calibrate: use 'sparkquant quantize'");
     }
-    if (mode == null) {
-      return config;
-    }
-    return switch (mode) {
-      case "graph" -> config.withMode(QuantizerConfig.ExecutionMode.GRAPH);
-      case "eager" -> config.withMode(QuantizerConfig.ExecutionMode.EAGER);
-      default -> throw new CommandLine.ParameterException(spec.commandLine(),
-          "--mode: '" + mode + "' is not one of graph, eager");
-    };
+    return QuantizeCommand.withMode(config, mode, spec);
   }
 
   private DataConfig dataConfig() {

@@ -117,6 +117,11 @@ public final class QuantizeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "preset " + config.preset()
           + " quantizes activations, which needs calibration data: use 'sparkquant calibrate'");
     }
+    return withMode(config, mode, spec);
+  }
+
+  /** {@code config} with the execution mode of {@code --mode} ({@code graph} or {@code eager}), if given. */
+  static QuantizerConfig withMode(QuantizerConfig config, String mode, CommandLine.Model.CommandSpec spec) {
     if (mode == null) {
       return config;
     }
