@@ -190,8 +190,9 @@ class CalibrateBadInputTest {
         bad("data JSON field missing", "rows.jsonl:1: field 'text' is missing",
             d -> with(miniLm(d), "--data-format", "jsonl", "--data",
                 write(d.resolve("rows.jsonl"), "{\"body\": \"a sentence\"}\n").toString())),
+        // all five images, so that the corrupt one is among the chosen samples whatever their hashes
         bad("data unreadable image", "line-1-corrupt.png",
-            d -> with(ocrCls(d), "--data", imagesWithCorrupt.toString())),
+            d -> with(ocrCls(d), "--data", imagesWithCorrupt.toString(), "--max-samples", "8")),
         bad("data no images in directory", "has no images data files (looked for *.bmp, *.jpeg, *.jpg, *.png)",
             d -> with(ocrCls(d), "--data", write(d.resolve("labels/labels.txt"), "0\n1\n").getParent().toString())),
         bad("data format unknown in config", "'data.format' is 'csv'",
