@@ -115,6 +115,15 @@ public final class Chains {
         || n.inputs().get(0).equals(b) && n.inputs().get(1).equals(a);
   }
 
+  /**
+   * The two readers of {@code value} when exactly two nodes read it and it is not a graph output (the fork of
+   * {@code x · f(x)} activations such as decomposed HardSwish); otherwise an empty list.
+   */
+  public static List<Node> twoReaders(Graph graph, String value) {
+    List<Node> readers = graph.consumers(value);
+    return readers.size() == 2 && !graph.isOutput(value) ? readers : List.of();
+  }
+
   /** {@code prefix} followed by {@code more}, for building a block's node list. */
   public static List<Node> append(List<Node> prefix, Node... more) {
     List<Node> all = new ArrayList<>(prefix);

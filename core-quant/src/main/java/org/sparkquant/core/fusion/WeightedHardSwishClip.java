@@ -22,8 +22,8 @@ public final class WeightedHardSwishClip implements FusionPattern {
       return Optional.empty();
     }
     String x = Chains.out(prefix.get(prefix.size() - 1));
-    List<Node> readers = graph.consumers(x);
-    if (readers.size() != 2 || graph.isOutput(x)) {
+    List<Node> readers = Chains.twoReaders(graph, x);
+    if (readers.isEmpty()) {
       return Optional.empty();
     }
     Node add = readers.stream().filter(n -> Chains.withConstant(graph, n, "Add", x)).findFirst().orElse(null);

@@ -22,8 +22,8 @@ public final class WeightedHardSwishMul implements FusionPattern {
       return Optional.empty();
     }
     String x = Chains.out(prefix.get(prefix.size() - 1));
-    List<Node> readers = graph.consumers(x);
-    if (readers.size() != 2 || graph.isOutput(x)) {
+    List<Node> readers = Chains.twoReaders(graph, x);
+    if (readers.isEmpty()) {
       return Optional.empty();
     }
     Node sigmoid = readers.stream().filter(n -> Chains.is(n, "HardSigmoid")).findFirst().orElse(null);
