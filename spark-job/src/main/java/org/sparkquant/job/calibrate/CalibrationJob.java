@@ -1,45 +1,30 @@
 package org.sparkquant.job.calibrate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.sparkquant.core.exec.DjlExecutor;
-import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.graph.Graph;
-import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
-import org.sparkquant.io.data.CloseableIterator;
-import org.sparkquant.io.data.DataConfig;
-import org.sparkquant.io.data.EncodedBatch;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import scala.Tuple2;
 
 /**
- * Distributed calibration. The driver lists the data files; executors read them (one task per file) and, with
- * {@code --max-samples}, return only the samples' keys so that the driver can pick the samples with the smallest
- * seeded hashes. Every chosen sample gets a global index; a shuffle sends each to the partition that runs its batch
- * ({@link BatchPlan}), sorted by index. Each partition runs the prepared model in calibration mode over its batches
- * and returns its observer statistics, which the driver merges in partition-index order.
+ * Distributed calibration. The samples are placed on the partitions that run their batches ({@link PlacedSamples});
+ * each partition runs the prepared model in calibration mode over its batches and returns its observer statistics,
+ * which the driver merges in partition-index order.
  *
  * <p>What a partition returns is a pure function of its batches, so a retried task contributes exactly once, and for
  * observers that merge exactly (min/max, histograms) the statistics do not depend on the number of partitions or the
@@ -56,16 +41,9 @@ public final class CalibrationJob {
    * What to calibrate.
    *
    * @param configYaml the quantizer config in its YAML form
-   * @param data how samples are read and encoded
-   * @param tokenizer bytes of tokenizer.json, or null
-   * @param files data files, sorted
-   * @param batchSize samples per batch
-   * @param maxSamples samples to use (chosen by seeded hash), or 0 for all
-   * @param seed the seed of the sample choice
-   * @param partitions requested partitions
+   * @param samples the calibration samples
    */
-  public record Spec(String configYaml, DataConfig data, byte[] tokenizer, List<String> files, int batchSize,
-      long maxSamples, long seed, int partitions) implements Serializable {}
+  public record Spec(String configYaml, SampleSource samples) implements Serializable {}
 
   /**
    * What the partitions observed.
@@ -76,89 +54,29 @@ public final class CalibrationJob {
    */
   public record Result(List<ActivationStatistics> partials, BatchPlan plan, String dataHash) {}
 
-  /** Listens to the calibration's progress (called on the driver). */
-  public interface Progress {
-    /** The plan is known; {@code samplesDone} counts calibrated samples as tasks finish. */
-    void planned(BatchPlan plan, LongAccumulator samplesDone);
-  }
-
   /** Runs the job; {@code model} is the validated model's serialized bytes. */
-  public static Result run(JavaSparkContext sc, byte[] model, Spec spec, Progress progress) {
+  public static Result run(JavaSparkContext sc, byte[] model, Spec spec, PlacedSamples.Progress progress) {
     Broadcast<byte[]> modelBytes = sc.broadcast(model);
-    Broadcast<Map<String, String>> hadoop = sc.broadcast(hadoopEntries(sc.hadoopConfiguration()));
     String modelKey = modelKey(model, spec.configYaml());
-    int files = spec.files().size();
-    List<Integer> fileIndexes = new ArrayList<>();
-    for (int i = 0; i < files; i++) {
-      fileIndexes.add(i);
-    }
-    JavaRDD<Integer> fileRdd = sc.parallelize(fileIndexes, files);
-    Map<SampleKey, Long> chosen;
-    long[] offsets;
-    long samples;
-    long dataHash = 0;
-    if (spec.maxSamples() > 0) {
-      sc.setJobDescription("calibrate: hash samples of " + files + " file(s) to choose " + spec.maxSamples());
-      List<SampleKey> keys = fileRdd.flatMap(f -> keys(spec, hadoop.value(), f)).takeOrdered((int) spec.maxSamples());
-      chosen = new HashMap<>();
-      for (SampleKey k : keys) {
-        chosen.put(k, (long) chosen.size());
-        dataHash = combine(dataHash, k.hash());
-      }
-      offsets = null;
-      samples = keys.size();
-    } else {
-      sc.setJobDescription("calibrate: count samples in " + files + " file(s)");
-      List<Tuple2<Integer, long[]>> counts = fileRdd.mapToPair(f -> new Tuple2<>(f, count(spec, hadoop.value(), f)))
+    try (PlacedSamples placed = PlacedSamples.place(sc, spec.samples(), "calibrate", progress)) {
+      BatchPlan plan = placed.plan();
+      LongAccumulator seen = placed.seen();
+      sc.setJobDescription("calibrate: " + plan.samples() + " samples in " + plan.batches() + " batches on "
+          + plan.partitionCount() + " partitions");
+      List<Tuple2<Integer, ActivationStatistics>> partials = placed.samples()
+          .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p,
+              calibratePartition(spec, plan, modelKey, modelBytes, p, it, seen))).iterator(), true)
           .collect();
-      offsets = new long[files + 1];
-      long[] fileHashes = new long[files];
-      for (Tuple2<Integer, long[]> c : counts) {
-        offsets[c._1() + 1] = c._2()[0];
-        fileHashes[c._1()] = c._2()[1];
-      }
-      for (int i = 0; i < files; i++) {
-        offsets[i + 1] += offsets[i];
-        dataHash = combine(dataHash, fileHashes[i]);
-      }
-      chosen = null;
-      samples = offsets[files];
+      List<Tuple2<Integer, ActivationStatistics>> ordered = new ArrayList<>(partials);
+      ordered.sort(Comparator.comparing(Tuple2::_1));
+      return new Result(ordered.stream().map(Tuple2::_2).toList(), plan, placed.dataHash());
+    } finally {
+      modelBytes.destroy();
     }
-    if (samples == 0) {
-      String hint = spec.data().format().isText() ? " (blank lines are not samples)" : "";
-      throw new IllegalArgumentException((files == 1 ? "data file '" + spec.files().get(0) + "' has no samples"
-          : "the " + files + " data files ('" + spec.files().get(0) + "', ...) have no samples") + hint
-          + "; expected at least one");
-    }
-    BatchPlan plan = new BatchPlan(samples, spec.batchSize(), spec.partitions());
-    LongAccumulator seen = sc.sc().longAccumulator("calibration samples");
-    progress.planned(plan, seen);
-    Broadcast<Map<SampleKey, Long>> chosenB = sc.broadcast(chosen);
-    long[] offsetsF = offsets;
-    sc.setJobDescription("calibrate: " + samples + " samples in " + plan.batches() + " batches on "
-        + plan.partitionCount() + " partitions");
-    JavaPairRDD<Long, byte[]> placed = fileRdd.flatMapToPair(
-        f -> place(spec, hadoop.value(), f, chosenB.value(), offsetsF));
-    List<Tuple2<Integer, ActivationStatistics>> partials = placed
-        .repartitionAndSortWithinPartitions(new BatchPartitioner(plan))
-        .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p,
-            calibratePartition(spec, plan, modelKey, modelBytes, p, it, seen))).iterator(), true)
-        .collect();
-    List<Tuple2<Integer, ActivationStatistics>> ordered = new ArrayList<>(partials);
-    ordered.sort(Comparator.comparing(Tuple2::_1));
-    modelBytes.destroy();
-    chosenB.destroy();
-    hadoop.destroy();
-    return new Result(ordered.stream().map(Tuple2::_2).toList(), plan, String.format("%016x", dataHash));
-  }
-
-  /** Order-dependent combination of sample hashes. */
-  private static long combine(long acc, long hash) {
-    return SampleKey.hash(acc, java.nio.ByteBuffer.allocate(8).putLong(hash).array());
   }
 
   /** Identifies a prepared model: the model's bytes and the config. */
-  private static String modelKey(byte[] model, String configYaml) {
+  public static String modelKey(byte[] model, String configYaml) {
     try {
       java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
       d.update(model);
@@ -169,94 +87,33 @@ public final class CalibrationJob {
     }
   }
 
-  private static Map<String, String> hadoopEntries(Configuration conf) {
-    Map<String, String> m = new HashMap<>();
-    conf.forEach(e -> m.put(e.getKey(), e.getValue()));
-    return m;
-  }
-
-  private static Configuration hadoopConf(Map<String, String> entries) {
-    Configuration c = new Configuration(false);
-    entries.forEach(c::set);
-    return c;
-  }
-
-  /** Reads file {@code f} and applies {@code action} to every (index, payload). */
-  private static void forEachSample(Spec spec, Map<String, String> hadoop, int f, SampleAction action) {
-    String uri = spec.files().get(f);
-    try (CloseableIterator<byte[]> it = spec.data().reader().read(uri, hadoopConf(hadoop))) {
-      long i = 0;
-      while (it.hasNext()) {
-        action.accept(i++, it.next());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("data file '" + uri + "': " + e.getMessage(), e);
-    }
-  }
-
-  private interface SampleAction {
-    void accept(long index, byte[] payload);
-  }
-
-  private static Iterator<SampleKey> keys(Spec spec, Map<String, String> hadoop, int f) {
-    List<SampleKey> out = new ArrayList<>();
-    forEachSample(spec, hadoop, f, (i, p) -> out.add(SampleKey.of(spec.seed(), f, i, p)));
-    return out.iterator();
-  }
-
-  /** Number of samples in file {@code f} and the combined hash of their contents. */
-  private static long[] count(Spec spec, Map<String, String> hadoop, int f) {
-    long[] n = {0, 0};
-    forEachSample(spec, hadoop, f, (i, p) -> {
-      n[0]++;
-      n[1] = combine(n[1], SampleKey.hash(spec.seed(), p));
-    });
-    return n;
-  }
-
-  private static Iterator<Tuple2<Long, byte[]>> place(Spec spec, Map<String, String> hadoop, int f,
-      Map<SampleKey, Long> chosen, long[] offsets) {
-    List<Tuple2<Long, byte[]>> out = new ArrayList<>();
-    forEachSample(spec, hadoop, f, (i, p) -> {
-      Long global = chosen == null ? Long.valueOf(offsets[f] + i) : chosen.get(SampleKey.of(spec.seed(), f, i, p));
-      if (global != null) {
-        out.add(new Tuple2<>(global, p));
-      }
-    });
-    return out.iterator();
-  }
-
-  /** Runs the partition's batches (samples arrive sorted by global index) and returns its statistics. */
-  private static ActivationStatistics calibratePartition(Spec spec, BatchPlan plan, String modelKey,
-      Broadcast<byte[]> model, int partition, Iterator<Tuple2<Long, byte[]>> samples, LongAccumulator seen) {
+  /** Fails the first attempt of the partition named by {@link #FAIL_FIRST_ATTEMPT_OF_PARTITION}, if any. */
+  public static void injectedFailure(int partition) {
     TaskContext task = TaskContext.get();
     String fail = SparkEnv.get().conf().get(FAIL_FIRST_ATTEMPT_OF_PARTITION, "");
     if (task != null && task.attemptNumber() == 0 && fail.equals(Integer.toString(partition))) {
       throw new IllegalStateException("injected failure of partition " + partition + ", attempt 0");
     }
+  }
+
+  /** Runs the partition's batches (samples arrive sorted by global index) and returns its statistics. */
+  private static ActivationStatistics calibratePartition(Spec spec, BatchPlan plan, String modelKey,
+      Broadcast<byte[]> model, int partition, Iterator<Tuple2<Long, byte[]>> samples, LongAccumulator seen) {
+    injectedFailure(partition);
     EngineThreads.fixTo(SparkEnv.get().conf().getInt("spark.task.cpus", 1));
-    try (ExecutorModels.Lease lease = ExecutorModels.lease(modelKey, () -> prepare(model.value(), spec));
-        BatchEncoder encoder = spec.data().newEncoder(spec.tokenizer())) {
+    SampleSource source = spec.samples();
+    try (ExecutorModels.Lease<PreparedModel> lease = ExecutorModels.lease(modelKey, () -> prepare(model.value(), spec));
+        BatchEncoder encoder = source.data().newEncoder(source.tokenizer())) {
       PreparedModel m = lease.model();
       m.resetStatistics();
       try (PreparedModel.Mode c = m.calibrationMode()) {
-        List<byte[]> batch = new ArrayList<>();
-        long current = -1;
-        while (samples.hasNext()) {
-          Tuple2<Long, byte[]> s = samples.next();
-          long b = plan.batchOf(s._1());
-          if (b != current && !batch.isEmpty()) {
-            observe(m, encoder, batch);
-            seen.add(batch.size());
-            batch.clear();
+        PlacedSamples.forEachBatch(plan, samples, (b, batch) -> {
+          try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
+            PlacedSamples.Inputs in = PlacedSamples.encode(encoder, batch, nd);
+            m.observe(in.inputs(), in.mask()).close();
           }
-          current = b;
-          batch.add(s._2());
-        }
-        if (!batch.isEmpty()) {
-          observe(m, encoder, batch);
           seen.add(batch.size());
-        }
+        });
       }
       return m.statistics();
     }
@@ -265,17 +122,5 @@ public final class CalibrationJob {
   private static PreparedModel prepare(byte[] model, Spec spec) {
     Graph graph = new OnnxModelReader().read(model, "broadcast");
     return new Quantizer(graph, QuantizerConfigFiles.parse(spec.configYaml(), "config")).prepare();
-  }
-
-  private static void observe(PreparedModel m, BatchEncoder encoder, List<byte[]> batch) {
-    EncodedBatch enc = encoder.encode(batch);
-    try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-      Map<String, NDArray> inputs = new HashMap<>();
-      for (Map.Entry<String, Tensor> e : enc.inputs().entrySet()) {
-        inputs.put(e.getKey(), EngineArrays.toArray(nd, e.getValue()));
-      }
-      NDArray mask = enc.observeMask() == null ? null : EngineArrays.toArray(nd, enc.observeMask());
-      m.observe(inputs, mask).close();
-    }
   }
 }

@@ -8,7 +8,7 @@ import org.apache.spark.util.LongAccumulator;
  * Console progress of a calibration: batches done of the total, samples per second and the estimated time left,
  * printed every few seconds while the calibration runs (counts advance as tasks finish).
  */
-public final class CalibrationProgress implements CalibrationJob.Progress, AutoCloseable {
+public final class CalibrationProgress implements PlacedSamples.Progress, AutoCloseable {
   private static final long PERIOD_MS = 5000;
 
   private final PrintWriter out;

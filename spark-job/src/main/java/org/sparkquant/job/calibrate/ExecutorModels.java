@@ -2,33 +2,32 @@ package org.sparkquant.job.calibrate;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.sparkquant.core.quantizer.PreparedModel;
 
 /**
- * Prepared models kept for the life of an executor JVM, so that a model is loaded and prepared once per JVM rather
- * than once per task. Tasks running at the same time each get a model of their own (prepared models hold state);
- * a model is returned to the pool when its lease closes and reused by the next task. Only one model key is kept:
- * a new key (another job's model or config) closes the models of the old one.
+ * Models kept for the life of an executor JVM, so that a model is loaded and prepared once per JVM rather than once
+ * per task. Tasks running at the same time each get a model of their own (prepared models hold state); a model is
+ * returned to the pool when its lease closes and reused by the next task. Only one model key is kept: a new key
+ * (another job's model or config) closes the models of the old one.
  */
-final class ExecutorModels {
+public final class ExecutorModels {
   private static String key;
-  private static final Deque<PreparedModel> idle = new ArrayDeque<>();
-  private static final Map<PreparedModel, String> leased = new HashMap<>();
+  private static final Deque<AutoCloseable> idle = new ArrayDeque<>();
+  private static final Map<AutoCloseable, String> leased = new IdentityHashMap<>();
 
   private ExecutorModels() {}
 
   /** A model in use by one task; closing the lease returns the model. */
-  static final class Lease implements AutoCloseable {
-    private final PreparedModel model;
+  public static final class Lease<T extends AutoCloseable> implements AutoCloseable {
+    private final T model;
 
-    private Lease(PreparedModel model) {
+    private Lease(T model) {
       this.model = model;
     }
 
-    PreparedModel model() {
+    public T model() {
       return model;
     }
 
@@ -38,33 +37,45 @@ final class ExecutorModels {
     }
   }
 
-  /** Leases a model for {@code modelKey}, preparing one with {@code prepare} when none is idle. */
-  static Lease lease(String modelKey, Supplier<PreparedModel> prepare) {
+  /**
+   * Leases a model for {@code modelKey}, preparing one with {@code prepare} when none is idle. A key always names
+   * models of one type.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T extends AutoCloseable> Lease<T> lease(String modelKey, Supplier<T> prepare) {
     synchronized (ExecutorModels.class) {
       if (!modelKey.equals(key)) {
-        idle.forEach(PreparedModel::close);
+        idle.forEach(ExecutorModels::closeQuietly);
         idle.clear();
         key = modelKey;
       }
-      PreparedModel m = idle.poll();
+      AutoCloseable m = idle.poll();
       if (m != null) {
         leased.put(m, modelKey);
-        return new Lease(m);
+        return new Lease<>((T) m);
       }
     }
-    PreparedModel m = prepare.get();
+    T m = prepare.get();
     synchronized (ExecutorModels.class) {
       leased.put(m, modelKey);
     }
-    return new Lease(m);
+    return new Lease<>(m);
   }
 
-  private static synchronized void release(PreparedModel m) {
+  private static synchronized void release(AutoCloseable m) {
     String k = leased.remove(m);
     if (k != null && k.equals(key)) {
       idle.push(m);
     } else {
+      closeQuietly(m);
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable m) {
+    try {
       m.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing an executor model failed: " + e.getMessage(), e);
     }
   }
 }

@@ -44,6 +44,7 @@ import org.sparkquant.io.onnx.OrtReference;
 import org.sparkquant.io.onnx.TestModels;
 import org.sparkquant.job.calibrate.CalibrationJob;
 import org.sparkquant.job.calibrate.EngineThreadsHook;
+import org.sparkquant.job.calibrate.SampleSource;
 import org.sparkquant.job.spark.SparkContexts;
 
 /**
@@ -263,8 +264,8 @@ public final class CalibrateBenchmark {
   private static CalibrationJob.Spec spec(JavaSparkContext sc, QuantizerConfig config, DataConfig dataConfig,
       byte[] tokenizer, Path dataDir, int partitions) {
     List<String> files = DataFiles.list(dataDir.toString(), DataFormat.TEXT, sc.hadoopConfiguration());
-    return new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), dataConfig, tokenizer, files, BATCH, 0, 0,
-        partitions);
+    return new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config),
+        new SampleSource(dataConfig, tokenizer, files, BATCH, 0, 0, partitions));
   }
 
   private static void encodeOnly(BatchEncoder encoder, List<List<byte[]>> batches) {

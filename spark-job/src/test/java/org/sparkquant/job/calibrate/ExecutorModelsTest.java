@@ -23,22 +23,22 @@ class ExecutorModelsTest {
   void aModelIsPreparedOncePerJvmAndConcurrentTasksGetTheirOwn() {
     AtomicInteger prepared = new AtomicInteger();
     PreparedModel first;
-    try (ExecutorModels.Lease a = ExecutorModels.lease("k1", () -> prepare(prepared))) {
+    try (ExecutorModels.Lease<PreparedModel> a = ExecutorModels.lease("k1", () -> prepare(prepared))) {
       first = a.model();
-      try (ExecutorModels.Lease b = ExecutorModels.lease("k1", () -> prepare(prepared))) {
+      try (ExecutorModels.Lease<PreparedModel> b = ExecutorModels.lease("k1", () -> prepare(prepared))) {
         assertNotSame(first, b.model(), "a model in use is not shared");
       }
     }
-    try (ExecutorModels.Lease c = ExecutorModels.lease("k1", () -> prepare(prepared))) {
+    try (ExecutorModels.Lease<PreparedModel> c = ExecutorModels.lease("k1", () -> prepare(prepared))) {
       assertEquals(2, prepared.get(), "returned models are reused");
-      try (ExecutorModels.Lease d = ExecutorModels.lease("k1", () -> prepare(prepared))) {
+      try (ExecutorModels.Lease<PreparedModel> d = ExecutorModels.lease("k1", () -> prepare(prepared))) {
         assertEquals(2, prepared.get());
       }
     }
-    try (ExecutorModels.Lease e = ExecutorModels.lease("k2", () -> prepare(prepared))) {
+    try (ExecutorModels.Lease<PreparedModel> e = ExecutorModels.lease("k2", () -> prepare(prepared))) {
       assertEquals(3, prepared.get(), "another model key prepares anew");
     }
-    try (ExecutorModels.Lease f = ExecutorModels.lease("k2", () -> prepare(prepared))) {
+    try (ExecutorModels.Lease<PreparedModel> f = ExecutorModels.lease("k2", () -> prepare(prepared))) {
       assertEquals(3, prepared.get());
       assertSame(f.model(), f.model());
     }
