@@ -27,9 +27,8 @@ import org.sparkquant.core.quantizer.WeightSpec;
  * activations on the quantized model). The statistics come from {@link HessianCollector}s, in this process
  * ({@link #run}) or on other machines.
  *
- * <p>Every group needs one pass over the calibration data with the earlier groups' weights installed (the pass
- * stops at the group's input), so the work grows with the square of the depth; caching each partition's activations
- * at the current group boundary and advancing them group by group would make it linear.
+ * <p>Calibration batches are pushed through the model once: each stops at the current group's input
+ * ({@link LayerBoundary}) and advances to the next group's input once the group is solved.
  */
 public final class GptqQuantizer {
   /**
@@ -205,21 +204,34 @@ public final class GptqQuantizer {
   }
 
   /**
-   * Runs GPTQ in this process: for each group, one pass over {@code batches} with the solved weights installed, the
-   * batches' statistics summed along {@link FixedTreeSum} (as a distributed run sums them), then the solve.
+   * Runs GPTQ in this process: each batch is pushed once through the model, group by group
+   * ({@link HessianCollector}); each group's statistics are summed along {@link FixedTreeSum} (as a distributed run
+   * sums them), the group is solved, and the batches advance to the next group with its solved weights installed.
    */
   public static GptqQuantizer run(GptqLayers layers, GptqOptions options, List<Batch> batches) {
     if (batches.isEmpty()) {
       throw new IllegalArgumentException("GPTQ needs at least one calibration batch");
     }
     GptqQuantizer q = new GptqQuantizer(layers, options);
+    List<LayerBoundary> states = new ArrayList<>();
     try (HessianCollector c = new HessianCollector(layers)) {
-      for (GptqLayers.Group g : layers.groups()) {
-        c.setWeights(q.solvedWeights());
-        Map<FixedTreeSum.Span, HessianAccumulator> parts = FixedTreeSum.partial(batches.size(), 0, batches.size(),
-            i -> c.accumulate(g, batches.get(i).inputs(), batches.get(i).tokenMask()), GptqQuantizer::add);
-        q.solve(g.index(), FixedTreeSum.total(batches.size(), parts, GptqQuantizer::add));
+      for (Batch b : batches) {
+        states.add(c.start(b.inputs(), b.tokenMask()));
       }
+      for (GptqLayers.Group g : layers.groups()) {
+        Map<FixedTreeSum.Span, HessianAccumulator> parts = FixedTreeSum.partial(states.size(), 0, states.size(),
+            i -> c.accumulate(states.get(i)), GptqQuantizer::add);
+        q.solve(g.index(), FixedTreeSum.total(states.size(), parts, GptqQuantizer::add));
+        if (!q.done()) {
+          c.setWeights(q.solvedWeights());
+          for (int i = 0; i < states.size(); i++) {
+            LayerBoundary s = states.set(i, null);
+            states.set(i, c.advance(s));
+          }
+        }
+      }
+    } finally {
+      states.stream().filter(java.util.Objects::nonNull).forEach(LayerBoundary::close);
     }
     return q;
   }

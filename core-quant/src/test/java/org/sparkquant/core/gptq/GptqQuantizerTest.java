@@ -237,4 +237,61 @@ class GptqQuantizerTest {
     Map<FixedTreeSum.Span, double[]> missing = FixedTreeSum.partial(n, 0, 6, i -> new double[] {leaves[i]}, add);
     assertThrows(IllegalArgumentException.class, () -> FixedTreeSum.total(n, missing, add));
   }
+
+  @Test
+  void cutsCarryOnlyTheValuesReadLater() {
+    GptqLayers layers = GptqLayers.of(model(), config(INT4_G8));
+    ModelCuts cuts = new ModelCuts(layers.graph(), layers.groups().stream().map(GptqLayers.Group::input).toList());
+    assertEquals(List.of("xm"), cuts.live(0));
+    assertEquals(List.of("b", "ra"), cuts.live(1));
+    assertEquals(List.of("unsq", "masked"), cuts.prefix().nodes().stream().map(Node::name).toList());
+    assertEquals(List.of("fc1", "side", "relu"), cuts.segment(0).nodes().stream().map(Node::name).toList());
+    assertEquals(java.util.Set.of("w1", "w3"), cuts.segment(0).constants().keySet(), "only the weights it reads");
+  }
+
+  @Test
+  void advancedBoundariesGiveTheStatisticsOfWholeRunsWithTheSolvedWeights() {
+    GptqLayers layers = GptqLayers.of(model(), config(INT4_G8));
+    List<GptqQuantizer.Batch> data = batches(2, 5);
+    GptqQuantizer q = GptqQuantizer.run(layers, GptqOptions.defaults(), data);
+    Map<String, float[]> group0 = new HashMap<>(q.solvedWeights());
+    group0.remove("w2");
+    GptqLayers.Group second = layers.groups().get(1);
+    try (HessianCollector c = new HessianCollector(layers)) {
+      c.setWeights(group0);
+      for (GptqQuantizer.Batch b : data) {
+        HessianAccumulator viaBoundaries;
+        try (LayerBoundary start = c.start(b.inputs(), b.tokenMask())) {
+          byte[] stored = start.toBytes();
+          try (LayerBoundary back = LayerBoundary.fromBytes(stored);
+              LayerBoundary next = c.advance(back)) {
+            assertEquals(1, next.group());
+            viaBoundaries = c.accumulate(next);
+          }
+        }
+        HessianAccumulator whole = new HessianAccumulator(second.features());
+        Graph installed = layers.graph().toBuilder()
+            .addConstant("w1", Tensor.ofFloats(new long[] {16, 32}, group0.get("w1")))
+            .addConstant("w3", Tensor.ofFloats(new long[] {16, 8}, group0.get("w3"))).build();
+        try (DjlExecutor e = new DjlExecutor(installed);
+            org.sparkquant.core.exec.GraphExecutor.Registration r = e.addListener((n, name, v) -> {
+              if (name.equals("ra")) {
+                whole.add(v, b.tokenMask());
+              }
+            })) {
+          e.run(m, b.inputs()).close();
+        }
+        assertEquals(whole.rows(), viaBoundaries.rows());
+        assertArrayEquals(whole.hessian(), viaBoundaries.hessian(), 1e-12 * max(whole.hessian()));
+      }
+    }
+  }
+
+  private static double max(double[] v) {
+    double m = 0;
+    for (double x : v) {
+      m = Math.max(m, Math.abs(x));
+    }
+    return m;
+  }
 }
