@@ -11,7 +11,8 @@ import org.sparkquant.core.quantizer.WeightSpec;
  * @param staticGroups group parameters from the original weight ({@link GptqConfig#staticGroups()}); applies to
  *     per-block weights only, and is required with {@code actOrder} for them
  */
-public record GptqOptions(double damp, int blockSize, boolean actOrder, boolean staticGroups) {
+public record GptqOptions(double damp, int blockSize, boolean actOrder, boolean staticGroups)
+    implements java.io.Serializable {
   public GptqOptions {
     // the checks of GptqConfig that do not depend on the spec
     new GptqConfig(new WeightSpec(org.sparkquant.core.numerics.QuantType.INT8,

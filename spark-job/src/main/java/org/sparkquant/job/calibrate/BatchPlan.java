@@ -43,7 +43,8 @@ public record BatchPlan(long samples, int batchSize, int partitions) implements 
     return firstBatch(p + 1) - firstBatch(p);
   }
 
-  private long firstBatch(int p) {
+  /** The first batch partition {@code p} runs. */
+  public long firstBatch(int p) {
     // the smallest b with b * P / B >= p
     long n = batches();
     int parts = partitionCount();
