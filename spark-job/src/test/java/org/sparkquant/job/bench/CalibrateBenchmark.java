@@ -43,7 +43,7 @@ import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.onnx.OrtReference;
 import org.sparkquant.io.onnx.TestModels;
 import org.sparkquant.job.calibrate.CalibrationJob;
-import org.sparkquant.job.calibrate.EngineThreadsHook;
+import org.sparkquant.job.calibrate.EngineThreads;
 import org.sparkquant.job.calibrate.SampleSource;
 import org.sparkquant.job.spark.SparkContexts;
 
@@ -114,7 +114,7 @@ public final class CalibrateBenchmark {
       System.out.printf("MiniLM w8a8, %d sentences (%s repeated and shuffled) in %d batches of %d; %d round(s)%n",
           samples, SENTENCES.getFileName(), batches.size(), BATCH, rounds);
 
-      EngineThreadsHook.fixTo(THREADS);
+      EngineThreads.fixTo(THREADS);
       List<double[]> perRound = new ArrayList<>();
       ActivationStatistics inProcessStats;
       List<ActivationStatistics> sparkPartials;
@@ -131,7 +131,7 @@ public final class CalibrateBenchmark {
         runOrt(ort, encoder, batches.subList(0, Math.min(4, batches.size())));
         calibrate(prepared, encoder, batches.subList(0, Math.min(4, batches.size())));
         sparkRun(sc, stages, modelBytes, warmSpec);
-        EngineThreadsHook.fixTo(THREADS);
+        EngineThreads.fixTo(THREADS);
 
         SparkTimes spark = null;
         for (int r = 0; r < rounds; r++) {
@@ -142,13 +142,13 @@ public final class CalibrateBenchmark {
           runOrt(ort, encoder, batches);
           long t2 = System.nanoTime();
           long c2 = cpuNanos();
-          EngineThreadsHook.fixTo(THREADS);
+          EngineThreads.fixTo(THREADS);
           calibrate(prepared, encoder, batches);
           long t3 = System.nanoTime();
           long c3 = cpuNanos();
           spark = sparkRun(sc, stages, modelBytes, spec);
           long c4 = cpuNanos();
-          EngineThreadsHook.fixTo(THREADS);
+          EngineThreads.fixTo(THREADS);
           double[] x = {
             samples / sec(t1 - t0), samples / sec(t2 - t1), samples / sec(t3 - t2), samples / spark.stageSeconds(),
             samples / spark.plannedSeconds(), samples / spark.totalSeconds()
@@ -208,7 +208,7 @@ public final class CalibrateBenchmark {
       byte[] tokenizer = TokenizerFiles.read(TestModels.path(TestModels.MINILM_TOKENIZER));
       Graph graph = new OnnxModelReader().read(modelPath);
       DataConfig dataConfig = DataConfig.defaults(DataFormat.TEXT).bindTo(graph.inputs());
-      EngineThreadsHook.fixTo(THREADS);
+      EngineThreads.fixTo(THREADS);
       try (BatchEncoder encoder = dataConfig.newEncoder(tokenizer);
           PreparedModel prepared = new Quantizer(graph, QuantizerConfig.preset("w8a8")).prepare();
           DjlExecutor fp32 = new DjlExecutor(graph)) {
@@ -217,7 +217,7 @@ public final class CalibrateBenchmark {
             encoded.size(), BATCH);
         for (int r = 0; r <= rounds; r++) {
           for (int threads : new int[] {THREADS, 1}) {
-            EngineThreadsHook.fixTo(threads);
+            EngineThreads.fixTo(threads);
             long t0 = System.nanoTime();
             for (EncodedBatch b : encoded) {
               try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
@@ -234,7 +234,7 @@ public final class CalibrateBenchmark {
                 samples / sec(t2 - t1), samples / sec(t3 - t2));
           }
         }
-        EngineThreadsHook.fixTo(THREADS);
+        EngineThreads.fixTo(THREADS);
         System.out.printf("statistics digest (token mask): %08x%n", prepared.statistics().groups().hashCode());
       }
     } finally {

@@ -36,7 +36,12 @@ final class CalibrateRuns {
 
   /** Arguments of {@code calibrate} writing to {@code output}, without a master, followed by {@code extra}. */
   static List<String> args(Path output, String... extra) {
-    List<String> args = new ArrayList<>(List.of("calibrate",
+    return args("calibrate", output, extra);
+  }
+
+  /** As {@link #args(Path, String...)} for {@code command} ({@code calibrate} or {@code gptq}). */
+  static List<String> args(String command, Path output, String... extra) {
+    List<String> args = new ArrayList<>(List.of(command,
         "--model", TestModels.path(TestModels.MINILM).toAbsolutePath().toString(),
         "--tokenizer", TestModels.path(TestModels.MINILM_TOKENIZER).toAbsolutePath().toString(),
         "--data", SENTENCES.toString(), "--data-format", "text",
@@ -48,13 +53,18 @@ final class CalibrateRuns {
 
   /** Runs {@code calibrate} in this JVM on {@code master}; the output goes to {@code OUTPUT_ROOT/name}. */
   static Result inProcess(String name, String master, String... extra) {
-    List<String> args = args(OUTPUT_ROOT.resolve(name), extra);
+    return inProcess("calibrate", name, master, extra);
+  }
+
+  /** Runs {@code command} in this JVM on {@code master}; the output goes to {@code OUTPUT_ROOT/name}. */
+  static Result inProcess(String command, String name, String master, String... extra) {
+    List<String> args = args(command, OUTPUT_ROOT.resolve(name), extra);
     args.addAll(List.of("--master", master));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     long started = System.nanoTime();
     int code = SparkQuantCli.execute(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-    System.out.printf("calibrate %s on %s: exit %d in %.1f s%n", name, master, code,
+    System.out.printf("%s %s on %s: exit %d in %.1f s%n", command, name, master, code,
         (System.nanoTime() - started) / 1e9);
     return new Result(code, out.toString(), err.toString());
   }
