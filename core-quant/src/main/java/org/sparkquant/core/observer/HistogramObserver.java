@@ -305,8 +305,10 @@ public final class HistogramObserver implements Observer<HistogramObserver.Stats
 
   /**
    * TensorRT-style entropy calibration on the magnitude histogram: for each candidate threshold, the clipped
-   * distribution P (outliers folded into the last bin) is compared with its quantization Q to as many levels as the
-   * type has on one side; the threshold with the smallest KL(P‖Q) wins.
+   * distribution P (outliers added to its last bin) is compared with Q, the histogram below the threshold quantized
+   * to as many levels as the type has on one side (each level's count spread over its non-empty bins). Q is built
+   * without the outliers, so clipping costs what it moves into the last bin; the threshold with the smallest
+   * KL(P‖Q) wins.
    */
   private double entropyThreshold(long[] h, double width) {
     long[] f = folded(h);
@@ -336,7 +338,7 @@ public final class HistogramObserver implements Observer<HistogramObserver.Stats
         double sum = 0;
         int nonzero = 0;
         for (int j = start; j < stop; j++) {
-          sum += p[j];
+          sum += f[j];
           nonzero += p[j] > 0 ? 1 : 0;
         }
         for (int j = start; j < stop; j++) {
@@ -352,6 +354,7 @@ public final class HistogramObserver implements Observer<HistogramObserver.Stats
     return bestI * width;
   }
 
+  /** KL(P‖Q) of the normalized counts; a bin where P has mass and Q none costs as if Q held a tenth of a count. */
   private static double klDivergence(double[] p, double[] q) {
     double ps = 0;
     double qs = 0;
@@ -362,7 +365,7 @@ public final class HistogramObserver implements Observer<HistogramObserver.Stats
     double kl = 0;
     for (int j = 0; j < p.length; j++) {
       if (p[j] > 0) {
-        kl += p[j] / ps * Math.log((p[j] / ps) / (q[j] / qs));
+        kl += p[j] / ps * Math.log((p[j] / ps) / (Math.max(q[j], 0.1) / qs));
       }
     }
     return kl;

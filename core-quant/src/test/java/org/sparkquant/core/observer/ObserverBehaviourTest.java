@@ -113,6 +113,25 @@ class ObserverBehaviourTest {
   }
 
   @Test
+  void entropyKeepsATailThatHoldsRealMass() {
+    // ReLU-like activations: most values small, 2% spread far out; clipping them would move real mass
+    java.util.Random r = new java.util.Random(5);
+    float[] data = new float[200_000];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = i % 50 == 0 ? 10f * r.nextFloat() : (float) Math.abs(r.nextGaussian() * 0.1);
+    }
+    try (NDManager m = NDManager.newBaseManager()) {
+      float amax = params(new HistogramObserver(int8(NonFinitePolicy.ERROR), HistogramObserver.Method.ENTROPY, 2048,
+          100), m, data).scale()[0] * 127.5f;
+      long clipped = 0;
+      for (float v : data) {
+        clipped += v > amax ? 1 : 0;
+      }
+      assertTrue(clipped < data.length / 500, "entropy clipped " + clipped + " values above " + amax);
+    }
+  }
+
+  @Test
   void mseChoosesARangeWithNoMoreErrorThanMinMaxOrPercentile() {
     float[] data = normalWithOutliers();
     long[] shape = {data.length};
