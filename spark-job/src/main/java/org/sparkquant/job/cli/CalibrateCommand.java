@@ -58,10 +58,7 @@ public final class CalibrateCommand implements Callable<Integer> {
   /** The Spark part: runs the job, merges the statistics, writes the output. */
   private int calibrate(DataJobOptions.Inputs in, QuantizerConfig config, PreparedModel prepared, List<String> files,
       JavaSparkContext sc, PrintWriter out, long started) throws IOException {
-    CalibrationJob.Result result = run(sc, in.graph(), config, job.samples(in, files, sc), out);
-    for (ActivationStatistics s : result.partials()) {
-      prepared.addStatistics(s);
-    }
+    CalibrationJob.Result result = calibrateInto(prepared, sc, in.graph(), config, job.samples(in, files, sc), out);
     double seconds = (System.nanoTime() - started) / 1e9;
     String sha = QuantizeCommand.sha256(job.model);
     Graph exported = job.withMetadata(prepared.finalize(Backend.ONNX_QDQ), config, sha, result.dataHash(),
@@ -79,13 +76,21 @@ public final class CalibrateCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Runs the calibration job on {@code model} with progress lines. */
-  static CalibrationJob.Result run(JavaSparkContext sc, Graph model, QuantizerConfig config,
-      SampleSource samples, PrintWriter out) {
+  /**
+   * Runs the calibration job on {@code model} with progress lines and merges the partitions' statistics into
+   * {@code prepared}, in partition order.
+   */
+  static CalibrationJob.Result calibrateInto(PreparedModel prepared, JavaSparkContext sc, Graph model,
+      QuantizerConfig config, SampleSource samples, PrintWriter out) {
     CalibrationJob.Spec spec = new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), samples);
+    CalibrationJob.Result result;
     try (CalibrationProgress progress = new CalibrationProgress(sc, out)) {
-      return CalibrationJob.run(sc, new OnnxModelWriter().toBytes(model), spec, progress);
+      result = CalibrationJob.run(sc, new OnnxModelWriter().toBytes(model), spec, progress);
     }
+    for (ActivationStatistics s : result.partials()) {
+      prepared.addStatistics(s);
+    }
+    return result;
   }
 
   private QuantizerConfig config() {

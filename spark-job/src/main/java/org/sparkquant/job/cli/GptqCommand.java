@@ -13,7 +13,6 @@ import org.sparkquant.core.gptq.GptqLayers;
 import org.sparkquant.core.gptq.GptqOptions;
 import org.sparkquant.core.gptq.GptqQuantizer;
 import org.sparkquant.core.graph.Graph;
-import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
@@ -21,7 +20,6 @@ import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.onnx.OnnxModelWriter;
-import org.sparkquant.job.calibrate.CalibrationJob;
 import org.sparkquant.job.calibrate.SampleSource;
 import org.sparkquant.job.gptq.GptqJob;
 import picocli.CommandLine;
@@ -92,10 +90,7 @@ public final class GptqCommand implements Callable<Integer> {
       WeightQuantizer.Plan plan = result.quantizer().plan();
       try (PreparedModel prepared = new Quantizer(in.graph(), config).prepare(plan)) {
         if (config.quantizesActivations()) {
-          CalibrationJob.Result calibration = CalibrateCommand.run(sc, plan.graph(), config, samples, out);
-          for (ActivationStatistics s : calibration.partials()) {
-            prepared.addStatistics(s);
-          }
+          CalibrateCommand.calibrateInto(prepared, sc, plan.graph(), config, samples, out);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         String sha = QuantizeCommand.sha256(job.model);
