@@ -22,7 +22,7 @@ import org.sparkquant.core.graph.Node;
  *
  * <p><b>What is quantized by default, and why.</b> Activations are quantized where an integer kernel reads them: the
  * non-constant inputs of Conv, ConvTranspose, Gemm and MatMul. Those are block inputs, so a block's output gets a
- * quantizer exactly when it feeds such a kernel (directly or through value-preserving ops). LayerNormalization,
+ * quantizer exactly when it feeds such a kernel (directly or through pooling, Flatten or Concat). LayerNormalization,
  * Softmax, residual additions and other element-wise ops outside blocks keep float inputs and outputs: common
  * runtimes have no integer kernels for them, and their ranges (outliers in residual streams, the long tail before
  * Softmax) cost accuracy when quantized per tensor. A value is quantized only for the node inputs listed in
@@ -30,8 +30,14 @@ import org.sparkquant.core.graph.Node;
  *
  * <p><b>Graph mode</b> (BatchNorm already folded): quantizers only at block boundaries — the inputs of each weighted
  * op and, through them, block outputs — and never on a value inside a block. Quantization reaches back through
- * value-preserving ops ({@link #VALUE_PRESERVING} and Concat), whose input and output then share one set of
- * parameters, so a runtime can execute them on integers; a value quantized for several readers gets one quantizer.
+ * pooling, Flatten and Concat ({@link #VALUE_PRESERVING} less {@link #LAYOUT}, and Concat), whose input and output
+ * then share one set of parameters, so a runtime can execute them on integers; a value quantized for several readers
+ * gets one quantizer. It does not reach back through the {@linkplain #LAYOUT layout ops} Reshape, Transpose, Squeeze
+ * and Unsqueeze: the quantizer stays at the weighted op's input and the layout op reads the float value. Runtimes
+ * move quantization across layout ops themselves (ONNX Runtime's QDQ propagation lifts the QuantizeLinear to the
+ * value the layout op reads), and in exported transformers that value is usually also read by the Shape nodes that
+ * compute a Reshape's target: with a DequantizeLinear in between, ONNX Runtime can no longer fold that computation and
+ * runs the DequantizeLinear, a float copy of the activation, on every call.
  *
  * <p><b>Eager mode</b> (BatchNorm kept): each op is quantized on its own, with no sharing: the inputs of weighted
  * ops, and the output of every node of a block that starts at a weighted op, for all its readers (Conv → Q →
@@ -41,6 +47,12 @@ public final class ActivationPlacement {
   /** Single-input ops whose output values are (a selection of) their input values. */
   public static final Set<String> VALUE_PRESERVING =
       Set.of("MaxPool", "AveragePool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze");
+
+  /**
+   * Value-preserving ops that only rearrange or reshape their input and that runtimes move quantizers across
+   * themselves; graph-mode quantization does not reach back through them.
+   */
+  public static final Set<String> LAYOUT = Set.of("Reshape", "Transpose", "Squeeze", "Unsqueeze");
 
   /** A node input that reads a quantized value. */
   public record Use(String node, int input) {}
@@ -110,7 +122,7 @@ public final class ActivationPlacement {
           continue;
         }
         boolean concat = producer.opType().equals("Concat");
-        if (!concat && !VALUE_PRESERVING.contains(producer.opType())) {
+        if (!concat && (!VALUE_PRESERVING.contains(producer.opType()) || LAYOUT.contains(producer.opType()))) {
           continue;
         }
         int inputs = concat ? producer.inputs().size() : 1;

@@ -114,13 +114,6 @@ public final class PreparedModel implements AutoCloseable {
         rewired.put(u.node() + "#" + u.input(), dequantized(a));
       }
     }
-    // Shape nodes read the quantized form too (same shape): then ONNX Runtime sees that a Reshape's data and its
-    // target shape come from one value and folds the shape computation, as it does in the float model.
-    for (Node n : g.nodes()) {
-      if (n.opType().equals("Shape") && n.domain().isEmpty() && activations.containsKey(n.inputs().get(0))) {
-        rewired.put(n.name() + "#0", dequantized(n.inputs().get(0)));
-      }
-    }
     Graph.Builder b = g.toBuilder().clearNodes();
     for (Node n : g.nodes()) {
       List<String> inputs = new ArrayList<>(n.inputs());

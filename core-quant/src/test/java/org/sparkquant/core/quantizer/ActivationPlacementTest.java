@@ -122,6 +122,18 @@ class ActivationPlacementTest {
     assertEquals(List.of(Set.of("p", "r")), p.sharedGroups());
   }
 
+  @Test
+  void layoutOpsBetweenBlocksReadFloatAndTheQuantizerStaysAtTheMatMulInput() {
+    Graph g = build(builder().addNode(op("m1", "MatMul", "a", "x", "wm")).addNode(op("bias", "Add", "s", "a", "bm"))
+        .addNode(Node.of("t", "Transpose", List.of("s"), List.of("st"), Attribute.of("perm", 0L, 1L, 3L, 2L)))
+        .addNode(op("m2", "MatMul", "y", "st", "wm")), "y");
+    ActivationPlacement p = place(g, GRAPH);
+    assertEquals(List.of("MatMul+Add", "MatMul"), p.blocks().stream().map(FusionBlock::ops).toList());
+    assertEquals(Map.of("x", Set.of(new ActivationPlacement.Use("m1", 0)),
+        "st", Set.of(new ActivationPlacement.Use("m2", 0))), p.uses());
+    assertEquals(List.of(), p.sharedGroups());
+  }
+
   /** Conv → Relu → Conv as one block, for a runtime that fuses two convolutions. */
   static final class ConvReluConv implements FusionPattern {
     @Override

@@ -34,6 +34,21 @@ public final class OrtReference implements AutoCloseable {
     session = env.createSession(model.toString(), options);
   }
 
+  /**
+   * The graph ONNX Runtime runs for {@code model} with all graph optimizations (QDQ fusion included), 2 threads, as
+   * it writes it to {@code out}; contrib operators are kept, so it is read as a protocol buffer, not as a graph.
+   */
+  public static org.sparkquant.io.onnx.proto.Onnx.GraphProto optimizedGraph(Path model, Path out)
+      throws OrtException, java.io.IOException {
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      options.setIntraOpNumThreads(2);
+      options.setOptimizedModelFilePath(out.toString());
+      OrtEnvironment.getEnvironment().createSession(model.toString(), options).close();
+    }
+    return org.sparkquant.io.onnx.proto.Onnx.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(out)).getGraph();
+  }
+
   /** A float or int64 input: {@code float[]} or {@code long[]} data with its shape. */
   public record Input(Object data, long[] shape) {
     /** The same input as an engine array, for running it through our executor. */
