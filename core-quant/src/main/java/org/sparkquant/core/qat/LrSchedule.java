@@ -9,7 +9,8 @@ package org.sparkquant.core.qat;
  * @param totalSteps steps of the whole run (the cosine reaches 0 there)
  * @param kind constant or cosine after the warmup
  */
-public record LrSchedule(double base, long warmupSteps, long totalSteps, Kind kind) {
+public record LrSchedule(double base, long warmupSteps, long totalSteps, Kind kind)
+    implements java.io.Serializable {
   /** What follows the warmup. */
   public enum Kind {
     CONSTANT,

@@ -32,7 +32,8 @@ public interface Optimizer {
    * @param epsilon AdamW's denominator guard
    * @param weightDecay decoupled (AdamW) or L2 (SGD) decay of the quantized weights
    */
-  record Config(Kind kind, double momentum, double beta1, double beta2, double epsilon, double weightDecay) {
+  record Config(Kind kind, double momentum, double beta1, double beta2, double epsilon, double weightDecay)
+      implements java.io.Serializable {
     public Config {
       java.util.Objects.requireNonNull(kind, "kind");
       if (momentum < 0 || momentum >= 1 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {

@@ -18,7 +18,7 @@ import java.util.Objects;
  */
 public record QatOptions(WeightScales weightScales, boolean learnActivationScales, QatLoss loss,
     Optimizer.Config optimizer, LrSchedule schedule, long freezeObserversAfter, long freezeBatchNormAfter,
-    boolean trainVectors) {
+    boolean trainVectors) implements java.io.Serializable {
 
   /** Where weight scales come from. */
   public enum WeightScales {

@@ -2,20 +2,15 @@ package org.sparkquant.job.calibrate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
@@ -28,7 +23,6 @@ import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
-import org.sparkquant.io.data.CloseableIterator;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.EncodedBatch;
 import org.sparkquant.io.onnx.OnnxModelReader;
@@ -65,7 +59,12 @@ public final class CalibrationJob {
    * @param partitions requested partitions
    */
   public record Spec(String configYaml, DataConfig data, byte[] tokenizer, List<String> files, int batchSize,
-      long maxSamples, long seed, int partitions) implements Serializable {}
+      long maxSamples, long seed, int partitions) implements Serializable {
+    /** Which samples the job runs on. */
+    public SampleSelection.Spec samples() {
+      return new SampleSelection.Spec(data, files, maxSamples, seed);
+    }
+  }
 
   /**
    * What the partitions observed.
@@ -85,76 +84,24 @@ public final class CalibrationJob {
   /** Runs the job; {@code model} is the validated model's serialized bytes. */
   public static Result run(JavaSparkContext sc, byte[] model, Spec spec, Progress progress) {
     Broadcast<byte[]> modelBytes = sc.broadcast(model);
-    Broadcast<Map<String, String>> hadoop = sc.broadcast(hadoopEntries(sc.hadoopConfiguration()));
     String modelKey = modelKey(model, spec.configYaml());
-    int files = spec.files().size();
-    List<Integer> fileIndexes = new ArrayList<>();
-    for (int i = 0; i < files; i++) {
-      fileIndexes.add(i);
-    }
-    JavaRDD<Integer> fileRdd = sc.parallelize(fileIndexes, files);
-    Map<SampleKey, Long> chosen;
-    long[] offsets;
-    long samples;
-    long dataHash = 0;
-    if (spec.maxSamples() > 0) {
-      sc.setJobDescription("calibrate: hash samples of " + files + " file(s) to choose " + spec.maxSamples());
-      List<SampleKey> keys = fileRdd.flatMap(f -> keys(spec, hadoop.value(), f)).takeOrdered((int) spec.maxSamples());
-      chosen = new HashMap<>();
-      for (SampleKey k : keys) {
-        chosen.put(k, (long) chosen.size());
-        dataHash = combine(dataHash, k.hash());
-      }
-      offsets = null;
-      samples = keys.size();
-    } else {
-      sc.setJobDescription("calibrate: count samples in " + files + " file(s)");
-      List<Tuple2<Integer, long[]>> counts = fileRdd.mapToPair(f -> new Tuple2<>(f, count(spec, hadoop.value(), f)))
+    try (SampleSelection.Selected selected = SampleSelection.select(sc, spec.samples(), "calibrate")) {
+      BatchPlan plan = new BatchPlan(selected.count(), spec.batchSize(), spec.partitions());
+      LongAccumulator seen = sc.sc().longAccumulator("calibration samples");
+      progress.planned(plan, seen);
+      sc.setJobDescription("calibrate: " + selected.count() + " samples in " + plan.batches() + " batches on "
+          + plan.partitionCount() + " partitions");
+      List<Tuple2<Integer, ActivationStatistics>> partials = selected.samples()
+          .repartitionAndSortWithinPartitions(new BatchPartitioner(plan))
+          .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p,
+              calibratePartition(spec, plan, modelKey, modelBytes, p, it, seen))).iterator(), true)
           .collect();
-      offsets = new long[files + 1];
-      long[] fileHashes = new long[files];
-      for (Tuple2<Integer, long[]> c : counts) {
-        offsets[c._1() + 1] = c._2()[0];
-        fileHashes[c._1()] = c._2()[1];
-      }
-      for (int i = 0; i < files; i++) {
-        offsets[i + 1] += offsets[i];
-        dataHash = combine(dataHash, fileHashes[i]);
-      }
-      chosen = null;
-      samples = offsets[files];
+      List<Tuple2<Integer, ActivationStatistics>> ordered = new ArrayList<>(partials);
+      ordered.sort(Comparator.comparing(Tuple2::_1));
+      return new Result(ordered.stream().map(Tuple2::_2).toList(), plan, selected.dataHash());
+    } finally {
+      modelBytes.destroy();
     }
-    if (samples == 0) {
-      String hint = spec.data().format().isText() ? " (blank lines are not samples)" : "";
-      throw new IllegalArgumentException((files == 1 ? "data file '" + spec.files().get(0) + "' has no samples"
-          : "the " + files + " data files ('" + spec.files().get(0) + "', ...) have no samples") + hint
-          + "; expected at least one");
-    }
-    BatchPlan plan = new BatchPlan(samples, spec.batchSize(), spec.partitions());
-    LongAccumulator seen = sc.sc().longAccumulator("calibration samples");
-    progress.planned(plan, seen);
-    Broadcast<Map<SampleKey, Long>> chosenB = sc.broadcast(chosen);
-    long[] offsetsF = offsets;
-    sc.setJobDescription("calibrate: " + samples + " samples in " + plan.batches() + " batches on "
-        + plan.partitionCount() + " partitions");
-    JavaPairRDD<Long, byte[]> placed = fileRdd.flatMapToPair(
-        f -> place(spec, hadoop.value(), f, chosenB.value(), offsetsF));
-    List<Tuple2<Integer, ActivationStatistics>> partials = placed
-        .repartitionAndSortWithinPartitions(new BatchPartitioner(plan))
-        .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p,
-            calibratePartition(spec, plan, modelKey, modelBytes, p, it, seen))).iterator(), true)
-        .collect();
-    List<Tuple2<Integer, ActivationStatistics>> ordered = new ArrayList<>(partials);
-    ordered.sort(Comparator.comparing(Tuple2::_1));
-    modelBytes.destroy();
-    chosenB.destroy();
-    hadoop.destroy();
-    return new Result(ordered.stream().map(Tuple2::_2).toList(), plan, String.format("%016x", dataHash));
-  }
-
-  /** Order-dependent combination of sample hashes. */
-  private static long combine(long acc, long hash) {
-    return SampleKey.hash(acc, java.nio.ByteBuffer.allocate(8).putLong(hash).array());
   }
 
   /** Identifies a prepared model: the model's bytes and the config. */
@@ -167,63 +114,6 @@ public final class CalibrationJob {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static Map<String, String> hadoopEntries(Configuration conf) {
-    Map<String, String> m = new HashMap<>();
-    conf.forEach(e -> m.put(e.getKey(), e.getValue()));
-    return m;
-  }
-
-  private static Configuration hadoopConf(Map<String, String> entries) {
-    Configuration c = new Configuration(false);
-    entries.forEach(c::set);
-    return c;
-  }
-
-  /** Reads file {@code f} and applies {@code action} to every (index, payload). */
-  private static void forEachSample(Spec spec, Map<String, String> hadoop, int f, SampleAction action) {
-    String uri = spec.files().get(f);
-    try (CloseableIterator<byte[]> it = spec.data().reader().read(uri, hadoopConf(hadoop))) {
-      long i = 0;
-      while (it.hasNext()) {
-        action.accept(i++, it.next());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("data file '" + uri + "': " + e.getMessage(), e);
-    }
-  }
-
-  private interface SampleAction {
-    void accept(long index, byte[] payload);
-  }
-
-  private static Iterator<SampleKey> keys(Spec spec, Map<String, String> hadoop, int f) {
-    List<SampleKey> out = new ArrayList<>();
-    forEachSample(spec, hadoop, f, (i, p) -> out.add(SampleKey.of(spec.seed(), f, i, p)));
-    return out.iterator();
-  }
-
-  /** Number of samples in file {@code f} and the combined hash of their contents. */
-  private static long[] count(Spec spec, Map<String, String> hadoop, int f) {
-    long[] n = {0, 0};
-    forEachSample(spec, hadoop, f, (i, p) -> {
-      n[0]++;
-      n[1] = combine(n[1], SampleKey.hash(spec.seed(), p));
-    });
-    return n;
-  }
-
-  private static Iterator<Tuple2<Long, byte[]>> place(Spec spec, Map<String, String> hadoop, int f,
-      Map<SampleKey, Long> chosen, long[] offsets) {
-    List<Tuple2<Long, byte[]>> out = new ArrayList<>();
-    forEachSample(spec, hadoop, f, (i, p) -> {
-      Long global = chosen == null ? Long.valueOf(offsets[f] + i) : chosen.get(SampleKey.of(spec.seed(), f, i, p));
-      if (global != null) {
-        out.add(new Tuple2<>(global, p));
-      }
-    });
-    return out.iterator();
   }
 
   /** Runs the partition's batches (samples arrive sorted by global index) and returns its statistics. */

@@ -10,12 +10,12 @@ import org.sparkquant.core.exec.DjlExecutor;
  * In a fresh executor JVM the engine's native library is loaded first: a task may fix the threads before anything
  * else touched the engine.
  */
-final class EngineThreads {
+public final class EngineThreads {
   private static int current = -1;
 
   private EngineThreads() {}
 
-  static synchronized void fixTo(int threads) {
+  public static synchronized void fixTo(int threads) {
     if (threads != current) {
       Engine.getEngine(DjlExecutor.ENGINE);
       JniUtils.setNumThreads(threads);

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "SparkQuant 0.1.0",
     description = "Quantization of neural networks at cluster scale.",
-    subcommands = {InspectCommand.class, QuantizeCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, QuantizeCommand.class, CalibrateCommand.class, QatCommand.class,
+        CommandLine.HelpCommand.class})
 public final class SparkQuantCli implements Runnable {
   /** Exit code for bad input (model, data, config, output path). */
   public static final int EXIT_BAD_INPUT = 1;

@@ -53,7 +53,9 @@ public class SparkQuantKryoRegistrator implements KryoRegistrator {
           org.sparkquant.core.quantizer.ActivationStatistics.class,
           org.sparkquant.core.observer.MinMaxObserver.Stats.class,
           org.sparkquant.core.observer.MovingAverageMinMaxObserver.Stats.class,
-          org.sparkquant.core.observer.HistogramObserver.Stats.class);
+          org.sparkquant.core.observer.HistogramObserver.Stats.class,
+          // Quantization-aware training: samples broadcast once per run (parameters and gradients travel as bytes).
+          byte[][].class);
 
   /** Registers {@link #CLASSES}; subclasses (tests) may register more after calling this. */
   @Override
