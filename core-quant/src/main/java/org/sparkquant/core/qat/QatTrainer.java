@@ -99,15 +99,19 @@ public final class QatTrainer {
 
   /** The weights' parameters in {@code state}: recomputed from the weights, planned, or learned. */
   Map<String, QuantParams> weightParams(QatState state) {
-    Map<String, QuantParams> out = new LinkedHashMap<>();
-    for (Trainables.Weight w : trainables.weights()) {
+    // weights in parallel (each from its own values alone), collected in order
+    List<QuantParams> params = trainables.weights().parallelStream().map(w -> {
       QuantParams planned = w.planned();
-      out.put(w.name(), switch (options.weightScales()) {
+      return switch (options.weightScales()) {
         case PLANNED -> planned;
         case RANGE -> WeightQuantizer.rangeParams(state.tensor(w.name()), w.shape(), w.spec(), planned.granularity());
         case LEARNED -> new QuantParams(planned.type(), planned.granularity(), planned.paramShape(),
             state.tensor(Trainables.weightScaleKey(w.name())), planned.zeroPoint());
-      });
+      };
+    }).toList();
+    Map<String, QuantParams> out = new LinkedHashMap<>();
+    for (int i = 0; i < params.size(); i++) {
+      out.put(trainables.weights().get(i).name(), params.get(i));
     }
     return out;
   }
@@ -140,20 +144,26 @@ public final class QatTrainer {
     Set<String> weights = new HashSet<>();
     trainables.weights().forEach(w -> weights.add(w.name()));
     for (String key : p.trained()) {
-      float[] grad = total.tensors().get(key);
-      if (grad == null) {
+      if (!total.tensors().containsKey(key)) {
         throw new IllegalArgumentException("no gradient for trained tensor '" + key + "'");
       }
+    }
+    // tensors in parallel: each element's update depends on that element alone, so the bits do not depend on it
+    List<String> keys = List.copyOf(p.trained());
+    List<Object[]> updated = keys.parallelStream().map(key -> {
       float[] values = state.tensor(key).clone();
       float[][] s = copy(state.slots().get(key), values.length);
-      optimizer.update(values, grad, s, lr, step, weights.contains(key));
+      optimizer.update(values, total.tensors().get(key), s, lr, step, weights.contains(key));
       if (key.endsWith("#scale") || key.endsWith("#activation_scale")) {
         for (int i = 0; i < values.length; i++) {
           values[i] = Math.max(values[i], MIN_SCALE);
         }
       }
-      tensors.put(key, values);
-      slots.put(key, s);
+      return new Object[] {values, s};
+    }).toList();
+    for (int i = 0; i < keys.size(); i++) {
+      tensors.put(keys.get(i), (float[]) updated.get(i)[0]);
+      slots.put(keys.get(i), (float[][]) updated.get(i)[1]);
     }
     ActivationStatistics stats = p.observing()
         ? state.statistics().plus(total.observed(), config.activations()) : state.statistics();

@@ -96,7 +96,7 @@ final class TrainingPass implements PreparedModel.Trainer {
     if (p.type().isFloat()) {
       return x.add(EngineQuantizer.fakeQuantize(x, p.type(), b).sub(x).stopGradient());
     }
-    return TrainableFakeQuant.apply(x, b.scale(), b.zeroPoint(), p.type(), 1f);
+    return TrainableFakeQuant.straightThrough(x, b, p.type());
   }
 
   /**
