@@ -1,23 +1,18 @@
 package org.sparkquant.job.calibrate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.sparkquant.core.exec.DjlExecutor;
-import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.graph.Graph;
-import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
@@ -160,12 +155,7 @@ public final class CalibrationJob {
   private static void observe(PreparedModel m, BatchEncoder encoder, List<byte[]> batch) {
     EncodedBatch enc = encoder.encode(batch);
     try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-      Map<String, NDArray> inputs = new HashMap<>();
-      for (Map.Entry<String, Tensor> e : enc.inputs().entrySet()) {
-        inputs.put(e.getKey(), EngineArrays.toArray(nd, e.getValue()));
-      }
-      NDArray mask = enc.observeMask() == null ? null : EngineArrays.toArray(nd, enc.observeMask());
-      m.observe(inputs, mask).close();
+      m.observe(enc.arrays(nd), enc.maskArray(nd)).close();
     }
   }
 }

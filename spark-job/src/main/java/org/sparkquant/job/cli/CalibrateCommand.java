@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
@@ -92,13 +91,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     String sha = QuantizeCommand.sha256(options.model);
-    Graph exported = prepared.finalize(Backend.ONNX_QDQ).toBuilder()
-        .metadata("sparkquant.version", QuantizeCommand.VERSION)
-        .metadata("sparkquant.preset", config.preset())
-        .metadata("sparkquant.mode", config.mode().name().toLowerCase(Locale.ROOT))
-        .metadata("sparkquant.source_sha256", sha)
-        .metadata("sparkquant.data", options.data)
-        .metadata("sparkquant.data_hash", result.dataHash())
+    Graph exported = options.metadata(prepared.finalize(Backend.ONNX_QDQ), config, sha, result.dataHash())
         .metadata("sparkquant.samples", Long.toString(result.plan().samples()))
         .metadata("sparkquant.config", QuantizerConfigFiles.toYaml(config))
         .build();
@@ -137,16 +130,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     totals.put("batches", result.plan().batches());
     totals.put("partitions", result.plan().partitionCount());
     totals.put("seconds", Math.round(seconds * 100) / 100.0);
-    Map<String, Object> provenance = new LinkedHashMap<>();
-    provenance.put("sparkquant", QuantizeCommand.VERSION);
-    provenance.put("preset", config.preset());
-    provenance.put("mode", config.mode().name().toLowerCase(Locale.ROOT));
-    provenance.put("config", QuantizerConfigFiles.toYaml(config));
-    provenance.put("model", options.model.toString());
-    provenance.put("model_sha256", sha);
-    provenance.put("data", options.data);
-    provenance.put("data_files", files);
-    provenance.put("data_hash", result.dataHash());
+    Map<String, Object> provenance = options.provenance(config, sha, files, result.dataHash());
     provenance.put("batch_size", batchSize);
     provenance.put("max_samples", options.maxSamples);
     provenance.put("seed", options.seed);

@@ -108,6 +108,35 @@ public final class DataJobOptions {
     }
   }
 
+  /**
+   * The exported model with the provenance both jobs record first: version, preset, mode, source model hash, data
+   * path and data hash.
+   */
+  Graph.Builder metadata(Graph exported, QuantizerConfig config, String modelSha, String dataHash) {
+    return exported.toBuilder()
+        .metadata("sparkquant.version", QuantizeCommand.VERSION)
+        .metadata("sparkquant.preset", config.preset())
+        .metadata("sparkquant.mode", config.mode().name().toLowerCase(java.util.Locale.ROOT))
+        .metadata("sparkquant.source_sha256", modelSha)
+        .metadata("sparkquant.data", data)
+        .metadata("sparkquant.data_hash", dataHash);
+  }
+
+  /** The provenance both jobs report first: version, preset, mode, config, model and its hash, data and its hash. */
+  Map<String, Object> provenance(QuantizerConfig config, String modelSha, int files, String dataHash) {
+    Map<String, Object> provenance = new LinkedHashMap<>();
+    provenance.put("sparkquant", QuantizeCommand.VERSION);
+    provenance.put("preset", config.preset());
+    provenance.put("mode", config.mode().name().toLowerCase(java.util.Locale.ROOT));
+    provenance.put("config", QuantizerConfigFiles.toYaml(config));
+    provenance.put("model", model.toString());
+    provenance.put("model_sha256", modelSha);
+    provenance.put("data", data);
+    provenance.put("data_files", files);
+    provenance.put("data_hash", dataHash);
+    return provenance;
+  }
+
   /** Checks the numbers and Spark settings these options hold. */
   void checkNumbers() {
     if (maxSamples != null) {

@@ -247,18 +247,13 @@ public final class QatCommand implements Callable<Integer> {
   private void write(QuantizerConfig config, Graph graph, QatJob.Result result, Checkpoints checkpoints, String sha,
       String applicationId, int files, double seconds, PrintWriter out) throws IOException {
     WeightQuantizer.Plan plan = result.trainer().plan(result.state());
-    Graph exported = result.trainer().finalize(result.state(), Backend.ONNX_QDQ).toBuilder()
-        .metadata("sparkquant.version", QuantizeCommand.VERSION)
-        .metadata("sparkquant.preset", config.preset())
-        .metadata("sparkquant.mode", config.mode().name().toLowerCase(Locale.ROOT))
-        .metadata("sparkquant.source_sha256", sha)
-        .metadata("sparkquant.data", options.data)
-        .metadata("sparkquant.data_hash", result.dataHash())
+    Graph exported = options.metadata(result.trainer().finalize(result.state(), Backend.ONNX_QDQ), config, sha,
+            result.dataHash())
         .metadata("sparkquant.qat_steps", Long.toString(result.state().step()))
         .metadata("sparkquant.config", QuantizerConfigFiles.toYaml(config))
         .build();
     Map<String, Object> report = report(config, plan, result, checkpoints, sha, applicationId, files, seconds);
-    java.nio.file.Path local = checkpoints.localDirectory();
+    Path local = checkpoints.localDirectory();
     AtomicDirectory.write(options.output, options.overwrite, dir -> {
       new OnnxModelWriter().write(exported, dir.resolve("model.onnx"));
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
@@ -331,16 +326,7 @@ public final class QatCommand implements Callable<Integer> {
     training.put("freeze_observers_after", o.freezeObserversAfter() == Long.MAX_VALUE ? null
         : o.freezeObserversAfter());
     training.put("freeze_bn_after", o.freezeBatchNormAfter() == Long.MAX_VALUE ? null : o.freezeBatchNormAfter());
-    Map<String, Object> provenance = new LinkedHashMap<>();
-    provenance.put("sparkquant", QuantizeCommand.VERSION);
-    provenance.put("preset", config.preset());
-    provenance.put("mode", config.mode().name().toLowerCase(Locale.ROOT));
-    provenance.put("config", QuantizerConfigFiles.toYaml(config));
-    provenance.put("model", options.model.toString());
-    provenance.put("model_sha256", sha);
-    provenance.put("data", options.data);
-    provenance.put("data_files", files);
-    provenance.put("data_hash", result.dataHash());
+    Map<String, Object> provenance = options.provenance(config, sha, files, result.dataHash());
     provenance.put("max_samples", options.maxSamples);
     provenance.put("seed", options.seed);
     provenance.put("fingerprint", result.history().fingerprint());

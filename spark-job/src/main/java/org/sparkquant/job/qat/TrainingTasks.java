@@ -1,6 +1,5 @@
 package org.sparkquant.job.qat;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,16 +8,13 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.spark.SparkEnv;
 import org.sparkquant.core.exec.DjlExecutor;
-import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.gptq.FixedTreeSum;
-import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.qat.Gradients;
 import org.sparkquant.core.qat.QatBatch;
 import org.sparkquant.core.qat.QatCodec;
@@ -123,12 +119,7 @@ final class TrainingTasks {
   private static <R> R run(BatchEncoder encoder, List<byte[]> payloads, Function<QatBatch, R> f) {
     EncodedBatch enc = encoder.encode(payloads);
     try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-      Map<String, NDArray> inputs = new HashMap<>();
-      for (Map.Entry<String, Tensor> e : enc.inputs().entrySet()) {
-        inputs.put(e.getKey(), EngineArrays.toArray(nd, e.getValue()));
-      }
-      NDArray mask = enc.observeMask() == null ? null : EngineArrays.toArray(nd, enc.observeMask());
-      return f.apply(new QatBatch(inputs, mask, null));
+      return f.apply(new QatBatch(enc.arrays(nd), enc.maskArray(nd), null));
     }
   }
 

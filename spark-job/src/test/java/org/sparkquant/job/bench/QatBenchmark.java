@@ -8,14 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkquant.core.exec.DjlExecutor;
-import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.graph.Graph;
-import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.qat.QatBatch;
 import org.sparkquant.core.qat.QatLoss;
 import org.sparkquant.core.qat.QatModel;
@@ -102,10 +99,10 @@ public final class QatBenchmark {
         profile(graph, model, trainer, state, encoder, timed, rounds);
         return;
       }
-      runOrt(ort, encoder, warm);
+      CalibrateBenchmark.runOrt(ort, encoder, warm);
       for (int r = 0; r < rounds; r++) {
         long t0 = System.nanoTime();
-        runOrt(ort, encoder, timed);
+        CalibrateBenchmark.runOrt(ort, encoder, timed);
         long t1 = System.nanoTime();
         state = train(model, trainer, state, encoder, timed);
         long t2 = System.nanoTime();
@@ -142,11 +139,8 @@ public final class QatBenchmark {
         for (List<byte[]> b : batches) {
           EncodedBatch enc = encoder.encode(b);
           try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-            Map<String, NDArray> inputs = new HashMap<>();
-            for (Map.Entry<String, Tensor> e : enc.inputs().entrySet()) {
-              inputs.put(e.getKey(), EngineArrays.toArray(nd, e.getValue()));
-            }
-            QatBatch batch = new QatBatch(inputs, EngineArrays.toArray(nd, enc.observeMask()), null);
+            Map<String, NDArray> inputs = enc.arrays(nd);
+            QatBatch batch = new QatBatch(inputs, enc.maskArray(nd), null);
             long t0 = System.nanoTime();
             fp32.run(nd, inputs).close();
             long t1 = System.nanoTime();
@@ -179,24 +173,10 @@ public final class QatBenchmark {
     for (List<byte[]> b : batches) {
       EncodedBatch enc = encoder.encode(b);
       try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-        Map<String, NDArray> inputs = new HashMap<>();
-        for (Map.Entry<String, Tensor> e : enc.inputs().entrySet()) {
-          inputs.put(e.getKey(), EngineArrays.toArray(nd, e.getValue()));
-        }
-        NDArray mask = EngineArrays.toArray(nd, enc.observeMask());
-        state = trainer.step(model, state, List.of(new QatBatch(inputs, mask, null)));
+        state = trainer.step(model, state, List.of(new QatBatch(enc.arrays(nd), enc.maskArray(nd), null)));
       }
     }
     return state;
-  }
-
-  private static void runOrt(OrtReference ort, BatchEncoder encoder, List<List<byte[]>> batches) throws Exception {
-    for (List<byte[]> b : batches) {
-      EncodedBatch enc = encoder.encode(b);
-      Map<String, OrtReference.Input> feed = new HashMap<>();
-      enc.inputs().forEach((name, t) -> feed.put(name, new OrtReference.Input(t.longs(), t.shape())));
-      ort.run(feed, List.of("output_0"));
-    }
   }
 
   /** The qat job on local[2], one task of 2 threads per step, over the batches' sentences (rate of its steps). */
