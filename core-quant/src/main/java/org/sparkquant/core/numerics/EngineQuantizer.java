@@ -28,12 +28,14 @@ public final class EngineQuantizer {
   /** The parameters as engine arrays shaped to broadcast against data of {@code shape}, owned by {@code m}. */
   public static Broadcast broadcast(NDManager m, QuantParams p, long[] shape) {
     NDArray scale = m.create(p.scale(), new Shape(p.paramShape()));
-    float[] zp = new float[p.zeroPoint().length];
+    int[] points = p.zeroPoint(); // a copy: taken once, not per element
+    float[] zp = new float[points.length];
+    boolean allZero = true;
     for (int i = 0; i < zp.length; i++) {
-      zp[i] = p.zeroPoint()[i];
+      zp[i] = points[i];
+      allZero &= points[i] == 0;
     }
     NDArray zero = m.create(zp, new Shape(p.paramShape()));
-    boolean allZero = java.util.Arrays.stream(p.zeroPoint()).allMatch(z -> z == 0);
     return new Broadcast(expand(scale, p.granularity(), shape), expand(zero, p.granularity(), shape), allZero);
   }
 

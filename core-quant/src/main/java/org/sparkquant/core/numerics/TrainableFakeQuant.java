@@ -36,6 +36,42 @@ public final class TrainableFakeQuant {
     return v.sub(zp).mul(s);
   }
 
+  /**
+   * The straight-through estimator with fixed parameters, in fewer engine passes than {@link #apply}: the fake-quantized
+   * value {@code q} and the in-range mask {@code m} are computed without gradients, and {@code y = x·m + (q − x·m)}
+   * with the parenthesis detached. The forward value is exactly {@code q} (a zero may lose its sign): where
+   * {@code m = 0} it is {@code 0 + q}; where {@code m = 1}, {@code q − x} is exact (either {@code q = 0}, or {@code q}
+   * and {@code x} are within a factor of two of each other, Sterbenz) and so is {@code x + (q − x)}.
+   *
+   * @param b the parameters broadcast against {@code x}
+   */
+  public static NDArray straightThrough(NDArray x, EngineQuantizer.Broadcast b, QuantType type) {
+    if (type.isFloat()) {
+      throw new IllegalArgumentException("trainable fake quantization supports integer types, not " + type);
+    }
+    NDArray[] qm = new NDArray[2];
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray v = x.stopGradient().div(b.scale()).round();
+      if (!b.zeroPointIsZero()) {
+        v = v.add(b.zeroPoint());
+      }
+      NDArray inside = v.gte(type.min()).logicalAnd(v.lte(type.max())).toType(ai.djl.ndarray.types.DataType.FLOAT32,
+          false);
+      NDArray q = v.clip(type.min(), type.max());
+      if (!b.zeroPointIsZero()) {
+        q = q.sub(b.zeroPoint());
+      }
+      qm[0] = q.mul(b.scale());
+      qm[1] = inside;
+      ai.djl.ndarray.NDScope.unregister(qm);
+    }
+    ai.djl.ndarray.NDScope.register(qm[0]);
+    ai.djl.ndarray.NDScope.register(qm[1]);
+    NDArray kept = x.mul(qm[1]);
+    return kept.add(qm[0].sub(kept).stopGradient());
+  }
+
   /** LSQ's gradient scale {@code g = 1 / sqrt(elementsPerScale · max)}. */
   public static float lsqGradFactor(long elementsPerScale, QuantType type) {
     return (float) (1 / Math.sqrt((double) elementsPerScale * type.max()));

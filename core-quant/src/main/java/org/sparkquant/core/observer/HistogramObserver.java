@@ -64,7 +64,9 @@ public final class HistogramObserver implements Observer<HistogramObserver.Stats
   }
 
   /** Per channel: range exponent, bin counts ({@code channels × bins}, row-major), exact min and max. */
-  public static final class Stats {
+  public static final class Stats implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     int bins;
     int[] exponent = new int[0];
     long[] counts = new long[0];

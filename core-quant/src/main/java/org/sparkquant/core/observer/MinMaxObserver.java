@@ -17,7 +17,9 @@ public final class MinMaxObserver implements Observer<MinMaxObserver.Stats> {
   }
 
   /** Minimum and maximum per channel ({@code +inf}/{@code -inf} where nothing was seen); plain data. */
-  public static final class Stats {
+  public static final class Stats implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     float[] min = new float[0];
     float[] max = new float[0];
 

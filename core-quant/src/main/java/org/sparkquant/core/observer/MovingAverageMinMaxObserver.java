@@ -24,7 +24,9 @@ public final class MovingAverageMinMaxObserver implements Observer<MovingAverage
   }
 
   /** Running min and max per channel and the number of batches behind them. */
-  public static final class Stats {
+  public static final class Stats implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     float[] min = new float[0];
     float[] max = new float[0];
     long batches;

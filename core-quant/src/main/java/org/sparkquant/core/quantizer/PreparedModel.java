@@ -52,6 +52,7 @@ public final class PreparedModel implements AutoCloseable {
   private ActivationPlacement placement;
   private final Ranges<?> ranges;
   private State state = State.EVAL;
+  private Trainer trainer;
   private long samples;
   private NDArray observationMask;
   private final Map<Integer, NDArray> realRows = new HashMap<>();
@@ -74,7 +75,7 @@ public final class PreparedModel implements AutoCloseable {
     this.graph = ranges == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
     this.executor = new DjlExecutor(graph);
     try {
-      weights.forEach((name, p) -> executor.setTransform(name, (n, w) -> fakeQuantWeight(w, p)));
+      weights.forEach((name, p) -> executor.setTransform(name, (n, w) -> fakeQuantWeight(n, w, p)));
       for (String a : activations.keySet()) {
         executor.setTransform(dequantized(a), (n, v) -> activation(a, v));
       }
@@ -85,7 +86,7 @@ public final class PreparedModel implements AutoCloseable {
   }
 
   /** The value an activation quantizer outputs; its consumers read this instead of the activation. */
-  private static String dequantized(String activation) {
+  public static String dequantized(String activation) {
     return activation + "_dequantized";
   }
 
@@ -139,9 +140,12 @@ public final class PreparedModel implements AutoCloseable {
     return placement == null ? List.of() : placement.sharedGroups();
   }
 
-  private NDArray fakeQuantWeight(NDArray w, QuantParams p) {
+  private NDArray fakeQuantWeight(String name, NDArray w, QuantParams p) {
     if (state == State.CALIBRATION) {
       return w;
+    }
+    if (state == State.TRAINING && trainer != null) {
+      return trainer.constant(name, w);
     }
     if (state == State.TRAINING) {
       return straightThrough(w, p);
@@ -151,6 +155,12 @@ public final class PreparedModel implements AutoCloseable {
 
   private NDArray activation(String name, NDArray v) {
     String group = activations.get(name);
+    if (state == State.TRAINING && trainer != null) {
+      if (trainer.observes()) {
+        ranges.observe(group, name, observed(name, v));
+      }
+      return trainer.activation(group, v);
+    }
     if (state != State.EVAL) {
       ranges.observe(group, name, observed(name, v));
     }
@@ -169,6 +179,7 @@ public final class PreparedModel implements AutoCloseable {
     private final Observer<S> observer;
     private final Map<String, S> stats = new LinkedHashMap<>();
     private final Map<String, QuantParams> params = new HashMap<>();
+    private final Map<String, QuantParams> fixed = new HashMap<>();
 
     Ranges(Observer<S> observer) {
       this.observer = observer;
@@ -180,11 +191,16 @@ public final class PreparedModel implements AutoCloseable {
     }
 
     boolean seen(String group) {
-      return stats.containsKey(group);
+      return stats.containsKey(group) || fixed.containsKey(group);
     }
 
     QuantParams params(String group) {
-      return params.computeIfAbsent(group, g -> observer.params(stats.get(g), new long[0]));
+      QuantParams f = fixed.get(group);
+      return f != null ? f : params.computeIfAbsent(group, g -> observer.params(stats.get(g), new long[0]));
+    }
+
+    void fix(String group, QuantParams p) {
+      fixed.put(group, p);
     }
 
     ActivationStatistics snapshot(long samples) {
@@ -208,7 +224,7 @@ public final class PreparedModel implements AutoCloseable {
     }
 
     ActivationReport report(String value, String group, long samples) {
-      S s = stats.get(group);
+      S s = stats.containsKey(group) ? stats.get(group) : observer.newStats();
       QuantParams p = params(group);
       float[] range = observer.observedRange(s);
       return new ActivationReport(value, group, p, range[0], range[1], observer.clippedFraction(s, p), samples);
@@ -228,9 +244,55 @@ public final class PreparedModel implements AutoCloseable {
     return state;
   }
 
+  /** Names of the weights fake-quantized with planned parameters, in plan order. */
+  public Set<String> quantizedWeights() {
+    return java.util.Collections.unmodifiableSet(weights.keySet());
+  }
+
+  /** The parameters planned for weight {@code name} (round to nearest, or the plan the model was prepared with). */
+  public QuantParams plannedParams(String name) {
+    QuantParams p = weights.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("'" + name + "' is not a quantized weight; the quantized weights are "
+          + weights.keySet());
+    }
+    return p;
+  }
+
+  /** The activation spec of the config, or null for weight-only configs. */
+  public ActivationSpec activationSpec() {
+    return config.activations();
+  }
+
   /** The graph the prepared model runs (after graph-mode passes). */
   public Graph graph() {
     return graph;
+  }
+
+  /** The parameter groups of the activation quantizers (a group's quantizers share parameters), in graph order. */
+  public Set<String> activationGroups() {
+    return new LinkedHashSet<>(activations.values());
+  }
+
+  /** The parameter group of the activation quantizer on {@code value}. */
+  public String activationGroup(String value) {
+    String g = activations.get(value);
+    if (g == null) {
+      throw new IllegalArgumentException("'" + value + "' has no activation quantizer");
+    }
+    return g;
+  }
+
+  /**
+   * Fixes the parameters of activation group {@code group} to {@code params} (learned elsewhere, e.g. by
+   * quantization-aware training): they win over the observed statistics from now on, in evaluation and in the export.
+   */
+  public void fixActivationParams(String group, QuantParams params) {
+    if (!activations.containsValue(group)) {
+      throw new IllegalArgumentException("'" + group + "' is not an activation group; the groups are "
+          + activationGroups());
+    }
+    ranges.fix(group, params);
   }
 
   /** Names of the values that carry activation quantizers. */
@@ -440,6 +502,62 @@ public final class PreparedModel implements AutoCloseable {
   /** Training: observers on, fake quantization on with straight-through gradients, until the scope closes. */
   public Mode trainingMode() {
     return enter(State.TRAINING);
+  }
+
+  /**
+   * Training driven by {@code trainer}, until the scope closes: the trainer supplies the value of every constant it
+   * trains (the quantized weights with their fake quantization, and any of {@link Trainer#constants()}) and the fake
+   * quantization of every activation group; the observers gather statistics of the activations while
+   * {@link Trainer#observes()}. Outside a gradient collector this is also how a trainer evaluates its current values.
+   */
+  public Mode trainingMode(Trainer t) {
+    for (String c : t.constants()) {
+      if (!graph.constants().containsKey(c)) {
+        throw new IllegalArgumentException("trained constant '" + c + "' is not a constant of the prepared graph");
+      }
+    }
+    Mode m = enter(State.TRAINING);
+    List<org.sparkquant.core.exec.GraphExecutor.Registration> added = new ArrayList<>();
+    try {
+      for (String c : t.constants()) {
+        if (!weights.containsKey(c)) {
+          added.add(executor.setTransform(c, (n, w) -> trainer.constant(n, w)));
+        }
+      }
+    } catch (RuntimeException e) {
+      added.forEach(org.sparkquant.core.exec.GraphExecutor.Registration::close);
+      m.close();
+      throw e;
+    }
+    trainer = t;
+    return () -> {
+      trainer = null;
+      added.forEach(org.sparkquant.core.exec.GraphExecutor.Registration::close);
+      m.close();
+    };
+  }
+
+  /**
+   * What a forward pass computes with in {@link #trainingMode(Trainer)}: the trained values and the fake quantization
+   * with the trainer's current parameters (see {@code org.sparkquant.core.qat}).
+   */
+  public interface Trainer {
+    /**
+     * Constants besides the quantized weights whose value the trainer supplies (biases, normalization parameters).
+     */
+    Set<String> constants();
+
+    /**
+     * The value constant {@code name} takes in this pass: for a quantized weight its fake-quantized trained value,
+     * for one of {@link #constants()} its trained value; {@code stored} is the model's own value.
+     */
+    NDArray constant(String name, NDArray stored);
+
+    /** The value consumers of activation group {@code group} read: {@code v} fake-quantized, or {@code v} itself. */
+    NDArray activation(String group, NDArray v);
+
+    /** Whether the observers gather statistics (until the trainer freezes them). */
+    boolean observes();
   }
 
   private Mode enter(State s) {

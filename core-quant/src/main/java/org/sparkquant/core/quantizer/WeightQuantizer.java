@@ -155,12 +155,16 @@ public final class WeightQuantizer {
 
   /** Round-to-nearest parameters for {@code w}: the min/max of each parameter position through the spec's scheme. */
   public static QuantParams rangeParams(Tensor w, WeightSpec spec, Granularity g) {
-    long[] ps = g.paramShape(w.shape());
+    return rangeParams(w.floats(), w.shape(), spec, g);
+  }
+
+  /** As {@link #rangeParams(Tensor, WeightSpec, Granularity)} for the values {@code v} of a weight of {@code shape}. */
+  public static QuantParams rangeParams(float[] v, long[] shape, WeightSpec spec, Granularity g) {
+    long[] ps = g.paramShape(shape);
     int count = (int) Tensor.numElements(ps);
     float[] min = new float[count];
     float[] max = new float[count];
-    int[] index = ScalarQuantizer.paramIndex(w.shape(), g);
-    float[] v = w.floats();
+    int[] index = ScalarQuantizer.paramIndex(shape, g);
     for (int i = 0; i < v.length; i++) {
       min[index[i]] = Math.min(min[index[i]], v[i]);
       max[index[i]] = Math.max(max[index[i]], v[i]);

@@ -1,6 +1,7 @@
 package org.sparkquant.core.numerics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -31,6 +32,38 @@ class TrainableFakeQuantTest {
       float[] got = y.toFloatArray();
       for (int i = 0; i < x.length; i++) {
         assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]));
+      }
+    }
+  }
+
+  @Test
+  void fixedParameterEstimatorEqualsFakeQuantizeAndPassesGradientsInsideTheRange() {
+    Random r = new Random(5);
+    for (QuantType t : new QuantType[] {QuantType.INT8, QuantType.UINT8, QuantType.INT4}) {
+      float[] x = random(r, 4096, 3);
+      x[0] = 0f;
+      x[1] = -0f;
+      try (NDManager m = NDManager.newBaseManager()) {
+        QuantParams p = QuantParams.perTensor(t, 0.05f, t.isSigned() ? 0 : 7);
+        NDArray xa = m.create(x);
+        xa.setRequiresGradient(true);
+        NDArray y;
+        try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+          y = TrainableFakeQuant.straightThrough(xa, EngineQuantizer.broadcast(m, p, new long[] {x.length}), t);
+          gc.backward(y.sum());
+        }
+        float[] want = EngineQuantizer.fakeQuantize(m.create(x), p).toFloatArray();
+        float[] got = y.toFloatArray();
+        float[] g = xa.getGradient().toFloatArray();
+        int inside = 0;
+        for (int i = 0; i < x.length; i++) {
+          assertEquals(want[i], got[i], 0f, t + " element " + i + " (equal values; a zero may lose its sign)");
+          float code = Math.round(x[i] / 0.05f) + p.zeroPoint()[0];
+          boolean in = code >= t.min() && code <= t.max();
+          inside += in ? 1 : 0;
+          assertEquals(in ? 1f : 0f, g[i], t + " gradient of x=" + x[i]);
+        }
+        assertTrue(inside > 100 && inside < x.length, t + ": " + inside + " inside");
       }
     }
   }

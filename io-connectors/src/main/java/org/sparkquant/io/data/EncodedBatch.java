@@ -1,8 +1,11 @@
 package org.sparkquant.io.data;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.graph.Tensor;
 
 /**
@@ -15,5 +18,17 @@ import org.sparkquant.core.graph.Tensor;
 public record EncodedBatch(Map<String, Tensor> inputs, Tensor observeMask) {
   public EncodedBatch {
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+  }
+
+  /** The inputs as engine arrays owned by {@code m}. */
+  public Map<String, NDArray> arrays(NDManager m) {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    inputs.forEach((name, t) -> out.put(name, EngineArrays.toArray(m, t)));
+    return out;
+  }
+
+  /** The observe mask as an engine array owned by {@code m}, or null when there is none. */
+  public NDArray maskArray(NDManager m) {
+    return observeMask == null ? null : EngineArrays.toArray(m, observeMask);
   }
 }

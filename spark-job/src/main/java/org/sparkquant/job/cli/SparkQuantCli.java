@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     version = "SparkQuant 0.1.0",
     description = "Quantization of neural networks at cluster scale.",
     subcommands = {InspectCommand.class, QuantizeCommand.class, CalibrateCommand.class, GptqCommand.class,
+        QatCommand.class,
         CommandLine.HelpCommand.class})
 public final class SparkQuantCli implements Runnable {
   /** Exit code for bad input (model, data, config, output path). */

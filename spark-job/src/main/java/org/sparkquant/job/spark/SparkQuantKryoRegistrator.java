@@ -55,7 +55,9 @@ public class SparkQuantKryoRegistrator implements KryoRegistrator {
           org.sparkquant.core.observer.MovingAverageMinMaxObserver.Stats.class,
           org.sparkquant.core.observer.HistogramObserver.Stats.class,
           // GPTQ: Hessian tiles.
-          org.sparkquant.job.gptq.HessianTile.class);
+          org.sparkquant.job.gptq.HessianTile.class,
+          // Quantization-aware training: samples broadcast once per run (parameters and gradients travel as bytes).
+          byte[][].class);
 
   /** Registers {@link #CLASSES}; subclasses (tests) may register more after calling this. */
   @Override

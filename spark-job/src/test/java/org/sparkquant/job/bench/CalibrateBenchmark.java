@@ -274,7 +274,7 @@ public final class CalibrateBenchmark {
     }
   }
 
-  private static void runOrt(OrtReference ort, BatchEncoder encoder, List<List<byte[]>> batches) throws Exception {
+  static void runOrt(OrtReference ort, BatchEncoder encoder, List<List<byte[]>> batches) throws Exception {
     for (List<byte[]> b : batches) {
       EncodedBatch enc = encoder.encode(b);
       Map<String, OrtReference.Input> feed = new HashMap<>();
