@@ -141,7 +141,7 @@ class CalibrateBadInputTest {
 
   static Stream<Arguments> cases() {
     Stream<Arguments> usage = Stream.of(
-        usage("unknown command", "unknown command 'calibrat'; expected one of inspect, quantize, calibrate, qat, help"
+        usage("unknown command", "unknown command 'calibrat'; expected one of inspect, quantize, calibrate, gptq, qat, help"
             + " (did you mean calibrate?)",
             d -> {
               List<String> a = miniLm(d);
