@@ -35,7 +35,8 @@ import org.sparkquant.core.quantizer.WeightQuantizer;
  * embeddings against FP32) is at most half of round to nearest's.
  *
  * <p>System properties change the measurement: {@code qat.train} (training sentences, default 512),
- * {@code qat.epochs} (1; the product's acceptance numbers use 3), {@code qat.batch} (32), {@code qat.lr} (1e-4),
+ * {@code qat.epochs} (1; the product's acceptance numbers use 3), {@code qat.batch} (32), {@code qat.microBatch}
+ * (8: a step's gradients are summed over micro-batches of 8, as the Spark job does), {@code qat.lr} (1e-4),
  * {@code qat.heldOut} (held-out sentences, default all 250), {@code qat.preset} ({@code w4g32}), {@code qat.loss}
  * ({@code COSINE}), {@code qat.init} ({@code rtn}, or {@code gptq} to start from GPTQ's weights and scales) and
  * {@code qat.everyEpoch} (measure the held-out cosine after every epoch). An epoch (16 steps of 32 sentences) takes
@@ -63,6 +64,7 @@ class QatMiniLmTest {
     int trainCount = Integer.getInteger("qat.train", 512);
     int epochs = Integer.getInteger("qat.epochs", 1);
     int batch = Integer.getInteger("qat.batch", 32);
+    int microBatch = Integer.getInteger("qat.microBatch", 8);
     double lr = Double.parseDouble(System.getProperty("qat.lr", "1e-4"));
     int heldOutCount = Integer.getInteger("qat.heldOut", 250);
     String preset = System.getProperty("qat.preset", "w4g32");
@@ -122,9 +124,14 @@ class QatMiniLmTest {
         Collections.shuffle(order, shuffle);
         for (int i = 0; i < order.size(); i += batch) {
           try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> inputs = OrtReference.Input.toArrays(
-                MiniLmInputs.tokenize(order.subList(i, Math.min(i + batch, order.size()))), m);
-            state = trainer.step(qat, state, List.of(new QatBatch(inputs, inputs.get("attention_mask"), null)));
+            List<QatBatch> micro = new ArrayList<>();
+            for (int k = i; k < Math.min(i + batch, order.size()); k += microBatch) {
+              Map<String, NDArray> inputs = OrtReference.Input.toArrays(
+                  MiniLmInputs.tokenize(order.subList(k, Math.min(Math.min(k + microBatch, i + batch),
+                      order.size()))), m);
+              micro.add(new QatBatch(inputs, inputs.get("attention_mask"), null));
+            }
+            state = trainer.step(qat, state, micro);
           }
         }
         if (everyEpoch || epoch + 1 == epochs) {

@@ -52,7 +52,8 @@ import org.sparkquant.job.spark.SparkContexts;
  * </ol>
  *
  * <p>Arguments: {@code [rounds] [steps]} (default 3 rounds of 8 steps) and {@code --spark}. One untimed warm-up step
- * comes first. {@code --profile} instead splits a step into its parts. Prints each round, the best and the median, and ends with {@code qat_vs_ort=} (target ≥ 0.2).
+ * comes first. {@code --profile} instead splits a step into its parts. The process CPU time per sample of both is
+ * printed too (less sensitive than wall time to other load on the machine). Prints each round, the best and the median, and ends with {@code qat_vs_ort=} (target ≥ 0.2).
  */
 public final class QatBenchmark {
   private static final int BATCH = 32;
@@ -102,18 +103,24 @@ public final class QatBenchmark {
       CalibrateBenchmark.runOrt(ort, encoder, warm);
       for (int r = 0; r < rounds; r++) {
         long t0 = System.nanoTime();
+        long c0 = CalibrateBenchmark.cpuNanos();
         CalibrateBenchmark.runOrt(ort, encoder, timed);
         long t1 = System.nanoTime();
+        long c1 = CalibrateBenchmark.cpuNanos();
         state = train(model, trainer, state, encoder, timed);
         long t2 = System.nanoTime();
+        long c2 = CalibrateBenchmark.cpuNanos();
         double ortRate = samples / sec(t1 - t0);
         double qatRate = samples / sec(t2 - t1);
         double sparkRate = spark ? sparkRate(graph, config, options, tokenizer, dataConfig, timed) : Double.NaN;
         EngineThreadsHook.fixTo(THREADS);
-        perRound.add(new double[] {ortRate, qatRate, sparkRate});
+        perRound.add(new double[] {ortRate, qatRate, sparkRate, (c1 - c0) / 1e6 / samples,
+            (c2 - c1) / 1e6 / samples});
         System.out.printf("round %d: onnxruntime %.1f samples/s | qat in-process %.1f samples/s (%.2f s per step)%s"
                 + " | qat/ort %.3f%n", r + 1, ortRate, qatRate, sec(t2 - t1) / timed.size(),
             spark ? String.format(" | qat spark local[2] %.1f samples/s", sparkRate) : "", qatRate / ortRate);
+        System.out.printf("         process CPU per sample: onnxruntime %.1f ms, qat %.1f ms (ratio %.3f)%n",
+            perRound.get(r)[3], perRound.get(r)[4], perRound.get(r)[3] / perRound.get(r)[4]);
       }
     }
     String[] names = {"onnxruntime", "qat_inprocess", "qat_spark"};
@@ -123,6 +130,9 @@ public final class QatBenchmark {
       System.out.printf("%s_samples_per_s: best %.1f, median %.1f%n", names[i], v[v.length - 1], median(v));
     }
     double[] ratio = perRound.stream().mapToDouble(x -> x[1] / x[0]).sorted().toArray();
+    double[] cpu = perRound.stream().mapToDouble(x -> x[3] / x[4]).sorted().toArray();
+    System.out.printf("cpu_time_ratio=%.3f (median of rounds: onnxruntime CPU per sample / qat CPU per sample)%n",
+        median(cpu));
     System.out.printf("qat_vs_ort=%.3f (median of rounds; target >= 0.2)%n", median(ratio));
   }
 
