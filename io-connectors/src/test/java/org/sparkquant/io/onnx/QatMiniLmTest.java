@@ -23,6 +23,7 @@ import org.sparkquant.core.qat.QatModel;
 import org.sparkquant.core.qat.QatOptions;
 import org.sparkquant.core.qat.QatState;
 import org.sparkquant.core.qat.QatTrainer;
+import org.sparkquant.core.qat.TeacherCache;
 import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
@@ -58,6 +59,20 @@ class QatMiniLmTest {
   public static void main(String[] args) throws Exception {
     Path tmp = java.nio.file.Files.createTempDirectory("qat");
     measure(tmp);
+  }
+
+  /** The sentences {@code ids} of {@code texts} as one batch, arrays owned by {@code m}. */
+  static QatBatch encode(List<String> texts, int[] ids, NDManager m) {
+    List<String> batch = new ArrayList<>();
+    for (int id : ids) {
+      batch.add(texts.get(id));
+    }
+    try {
+      Map<String, NDArray> inputs = OrtReference.Input.toArrays(MiniLmInputs.tokenize(batch), m);
+      return new QatBatch(inputs, inputs.get("attention_mask"), null);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static Result measure(Path dir) throws Exception {
@@ -119,17 +134,28 @@ class QatMiniLmTest {
       QatTrainer trainer = qat.trainer();
       QatState state = trainer.initialState();
       Random shuffle = new Random(42);
+      // teacher outputs computed once, each in the first epoch's micro-batch that holds the sample (as the job does)
+      TeacherCache teachers = new TeacherCache(1L << 30);
+      int[][] groups = new int[train.size()][];
       for (int epoch = 0; epoch < epochs; epoch++) {
-        List<String> order = new ArrayList<>(train);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+          order.add(i);
+        }
         Collections.shuffle(order, shuffle);
         for (int i = 0; i < order.size(); i += batch) {
           try (NDManager m = NDManager.newBaseManager()) {
             List<QatBatch> micro = new ArrayList<>();
             for (int k = i; k < Math.min(i + batch, order.size()); k += microBatch) {
-              Map<String, NDArray> inputs = OrtReference.Input.toArrays(
-                  MiniLmInputs.tokenize(order.subList(k, Math.min(Math.min(k + microBatch, i + batch),
-                      order.size()))), m);
-              micro.add(new QatBatch(inputs, inputs.get("attention_mask"), null));
+              int[] ids = order.subList(k, Math.min(Math.min(k + microBatch, i + batch), order.size())).stream()
+                  .mapToInt(Integer::intValue).toArray();
+              if (epoch == 0) {
+                for (int id : ids) {
+                  groups[id] = ids;
+                }
+              }
+              micro.add(teachers.withTeacher(qat, m, encode(train, ids, m), ids, id -> groups[id],
+                  g -> encode(train, g, m)));
             }
             state = trainer.step(qat, state, micro);
           }
