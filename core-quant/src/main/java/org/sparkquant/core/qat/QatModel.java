@@ -82,8 +82,14 @@ public final class QatModel implements AutoCloseable {
     return new QatTrainer(model, config, options, start, trainables, prepared.graph());
   }
 
-  /** The FP32 model's first output on {@code batch}, owned by {@code m}. */
-  private NDArray teacherOutput(NDManager m, QatBatch batch) {
+  /**
+   * The FP32 model's first output on {@code batch}, owned by {@code m}: the batch's own {@link QatBatch#teacher()}
+   * when it has one, else computed.
+   */
+  public NDArray teacherOutput(NDManager m, QatBatch batch) {
+    if (batch.teacher() != null) {
+      return batch.teacher();
+    }
     if (teacher == null) {
       teacher = new DjlExecutor(WeightQuantizer.graphFor(model, config));
     }

@@ -164,10 +164,28 @@ public final class WeightQuantizer {
     int count = (int) Tensor.numElements(ps);
     float[] min = new float[count];
     float[] max = new float[count];
-    int[] index = ScalarQuantizer.paramIndex(shape, g);
-    for (int i = 0; i < v.length; i++) {
-      min[index[i]] = Math.min(min[index[i]], v[i]);
-      max[index[i]] = Math.max(max[index[i]], v[i]);
+    // elements in row-major order as [outer, axis, inner]; the parameter position of (o, j, i) is that of
+    // ScalarQuantizer.paramIndex, computed per row rather than with divisions per element
+    int axis = g instanceof Granularity.PerTensor ? -1 : g.axis(shape.length);
+    long inner = 1;
+    for (int d = axis + 1; d < shape.length; d++) {
+      inner *= shape[d];
+    }
+    long len = axis < 0 ? 1 : shape[axis];
+    long outer = v.length / (inner * len);
+    int block = g instanceof Granularity.PerBlock b ? b.blockSize() : 1;
+    long blocks = (len + block - 1) / block;
+    int pos = 0;
+    for (long o = 0; o < outer; o++) {
+      for (long j = 0; j < len; j++) {
+        int base = (int) (g instanceof Granularity.PerBlock ? (o * blocks + j / block) * inner : j);
+        boolean perElement = g instanceof Granularity.PerBlock;
+        for (long i = 0; i < inner; i++, pos++) {
+          int k = axis < 0 ? 0 : perElement ? base + (int) i : base;
+          min[k] = Math.min(min[k], v[pos]);
+          max[k] = Math.max(max[k], v[pos]);
+        }
+      }
     }
     return spec.scheme().params(spec.type(), g, ps, min, max);
   }

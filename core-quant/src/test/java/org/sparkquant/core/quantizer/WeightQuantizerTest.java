@@ -38,4 +38,37 @@ class WeightQuantizerTest {
     Graph g = new QuantizedWeights(plan.params(), Map.of("w", zeros)).apply(plan.graph());
     assertEquals(zeros.data(), g.constants().get("w_quantized").data());
   }
+
+  @Test
+  void rangeParametersTakeEachPositionsMinimumAndMaximum() {
+    java.util.Random r = new java.util.Random(3);
+    long[][] shapes = {{7, 5}, {4, 3, 3, 2}, {33, 6}, {1, 9}};
+    for (long[] shape : shapes) {
+      float[] v = new float[(int) Tensor.numElements(shape)];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) r.nextGaussian();
+      }
+      java.util.List<org.sparkquant.core.numerics.Granularity> gs = new java.util.ArrayList<>();
+      gs.add(org.sparkquant.core.numerics.Granularity.perTensor());
+      for (int a = 0; a < shape.length; a++) {
+        gs.add(org.sparkquant.core.numerics.Granularity.perChannel(a));
+        gs.add(org.sparkquant.core.numerics.Granularity.perBlock(a, 2));
+        gs.add(org.sparkquant.core.numerics.Granularity.perBlock(a, 32));
+      }
+      WeightSpec spec = new WeightSpec(org.sparkquant.core.numerics.QuantType.UINT4,
+          org.sparkquant.core.numerics.Scheme.ASYMMETRIC, WeightSpec.Layout.PER_TENSOR, 0);
+      for (org.sparkquant.core.numerics.Granularity g : gs) {
+        long[] ps = g.paramShape(shape);
+        float[] min = new float[(int) Tensor.numElements(ps)];
+        float[] max = new float[min.length];
+        int[] index = org.sparkquant.core.numerics.ScalarQuantizer.paramIndex(shape, g);
+        for (int i = 0; i < v.length; i++) {
+          min[index[i]] = Math.min(min[index[i]], v[i]);
+          max[index[i]] = Math.max(max[index[i]], v[i]);
+        }
+        assertEquals(spec.scheme().params(spec.type(), g, ps, min, max), WeightQuantizer.rangeParams(v, shape, spec, g),
+            java.util.Arrays.toString(shape) + " " + g);
+      }
+    }
+  }
 }

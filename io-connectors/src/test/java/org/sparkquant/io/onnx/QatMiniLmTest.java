@@ -23,6 +23,7 @@ import org.sparkquant.core.qat.QatModel;
 import org.sparkquant.core.qat.QatOptions;
 import org.sparkquant.core.qat.QatState;
 import org.sparkquant.core.qat.QatTrainer;
+import org.sparkquant.core.qat.TeacherCache;
 import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
@@ -35,7 +36,8 @@ import org.sparkquant.core.quantizer.WeightQuantizer;
  * embeddings against FP32) is at most half of round to nearest's.
  *
  * <p>System properties change the measurement: {@code qat.train} (training sentences, default 512),
- * {@code qat.epochs} (1; the product's acceptance numbers use 3), {@code qat.batch} (32), {@code qat.lr} (1e-4),
+ * {@code qat.epochs} (1; the product's acceptance numbers use 3), {@code qat.batch} (32), {@code qat.microBatch}
+ * (8: a step's gradients are summed over micro-batches of 8, as the Spark job does), {@code qat.lr} (1e-4),
  * {@code qat.heldOut} (held-out sentences, default all 250), {@code qat.preset} ({@code w4g32}), {@code qat.loss}
  * ({@code COSINE}), {@code qat.init} ({@code rtn}, or {@code gptq} to start from GPTQ's weights and scales) and
  * {@code qat.everyEpoch} (measure the held-out cosine after every epoch). An epoch (16 steps of 32 sentences) takes
@@ -59,10 +61,25 @@ class QatMiniLmTest {
     measure(tmp);
   }
 
+  /** The sentences {@code ids} of {@code texts} as one batch, arrays owned by {@code m}. */
+  static QatBatch encode(List<String> texts, int[] ids, NDManager m) {
+    List<String> batch = new ArrayList<>();
+    for (int id : ids) {
+      batch.add(texts.get(id));
+    }
+    try {
+      Map<String, NDArray> inputs = OrtReference.Input.toArrays(MiniLmInputs.tokenize(batch), m);
+      return new QatBatch(inputs, inputs.get("attention_mask"), null);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static Result measure(Path dir) throws Exception {
     int trainCount = Integer.getInteger("qat.train", 512);
     int epochs = Integer.getInteger("qat.epochs", 1);
     int batch = Integer.getInteger("qat.batch", 32);
+    int microBatch = Integer.getInteger("qat.microBatch", 8);
     double lr = Double.parseDouble(System.getProperty("qat.lr", "1e-4"));
     int heldOutCount = Integer.getInteger("qat.heldOut", 250);
     String preset = System.getProperty("qat.preset", "w4g32");
@@ -117,14 +134,30 @@ class QatMiniLmTest {
       QatTrainer trainer = qat.trainer();
       QatState state = trainer.initialState();
       Random shuffle = new Random(42);
+      // teacher outputs computed once, each in the first epoch's micro-batch that holds the sample (as the job does)
+      TeacherCache teachers = new TeacherCache(1L << 30);
+      int[][] groups = new int[train.size()][];
       for (int epoch = 0; epoch < epochs; epoch++) {
-        List<String> order = new ArrayList<>(train);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+          order.add(i);
+        }
         Collections.shuffle(order, shuffle);
         for (int i = 0; i < order.size(); i += batch) {
           try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> inputs = OrtReference.Input.toArrays(
-                MiniLmInputs.tokenize(order.subList(i, Math.min(i + batch, order.size()))), m);
-            state = trainer.step(qat, state, List.of(new QatBatch(inputs, inputs.get("attention_mask"), null)));
+            List<QatBatch> micro = new ArrayList<>();
+            for (int k = i; k < Math.min(i + batch, order.size()); k += microBatch) {
+              int[] ids = order.subList(k, Math.min(Math.min(k + microBatch, i + batch), order.size())).stream()
+                  .mapToInt(Integer::intValue).toArray();
+              if (epoch == 0) {
+                for (int id : ids) {
+                  groups[id] = ids;
+                }
+              }
+              micro.add(teachers.withTeacher(qat, m, encode(train, ids, m), ids, id -> groups[id],
+                  g -> encode(train, g, m)));
+            }
+            state = trainer.step(qat, state, micro);
           }
         }
         if (everyEpoch || epoch + 1 == epochs) {

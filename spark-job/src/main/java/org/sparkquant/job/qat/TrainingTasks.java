@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.spark.SparkEnv;
 import org.sparkquant.core.exec.DjlExecutor;
@@ -21,6 +22,7 @@ import org.sparkquant.core.qat.QatCodec;
 import org.sparkquant.core.qat.QatModel;
 import org.sparkquant.core.qat.QatParameters;
 import org.sparkquant.core.qat.QatTrainer;
+import org.sparkquant.core.qat.TeacherCache;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.EncodedBatch;
@@ -40,6 +42,8 @@ final class TrainingTasks {
   private static final Object LOCK = new Object();
   private static String key;
   private static QatModel model;
+  private static TeacherCache teachers;
+  private static TeacherGroups groups;
 
   private TrainingTasks() {}
 
@@ -55,6 +59,8 @@ final class TrainingTasks {
         model = new QatModel(new OnnxModelReader().read(modelBytes, "broadcast"),
             QuantizerConfigFiles.parse(spec.configYaml(), "config"), spec.options());
         key = modelKey;
+        teachers = new TeacherCache(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4));
+        groups = null;
       }
       return f.apply(model);
     }
@@ -75,9 +81,17 @@ final class TrainingTasks {
     long global = plan.stepSamples(step).length;
     Map<FixedTreeSum.Span, Gradients> parts = withModel(spec, modelKey, modelBytes, m -> {
       QatTrainer trainer = m.trainer();
+      if (groups == null || !groups.plan().equals(plan)) {
+        groups = new TeacherGroups(plan);
+      }
+      boolean distill = !spec.options().loss().needsLabels();
       try (BatchEncoder encoder = spec.data().newEncoder(spec.tokenizer())) {
-        return trainer.partial(n, range[0], range[1],
-            i -> run(encoder, payloads(train, plan.microBatch(step, i)), b -> m.gradients(qp, b, global)));
+        return trainer.partial(n, range[0], range[1], i -> {
+          int[] ids = plan.microBatch(step, i);
+          return run(encoder, payloads(train, ids), (nd, b) -> m.gradients(qp, !distill ? b
+              : teachers.withTeacher(m, nd, b, ids, groups::group,
+                  g -> encode(encoder, payloads(train, g), nd)), global));
+        });
       }
     });
     return pieces(p, encode(parts));
@@ -99,7 +113,7 @@ final class TrainingTasks {
           for (int k = i * micro; k < Math.min((i + 1) * micro, validation.length); k++) {
             batch.add(validation[k]);
           }
-          sum += run(encoder, batch, b -> m.metricSum(qp, b));
+          sum += run(encoder, batch, (nd, b) -> m.metricSum(qp, b));
           count += batch.size();
         }
       }
@@ -115,12 +129,16 @@ final class TrainingTasks {
     return out;
   }
 
-  /** Encodes {@code payloads} into engine arrays and applies {@code f} to the batch. */
-  private static <R> R run(BatchEncoder encoder, List<byte[]> payloads, Function<QatBatch, R> f) {
-    EncodedBatch enc = encoder.encode(payloads);
+  /** Encodes {@code payloads} into engine arrays and applies {@code f} to the batch and the arrays' manager. */
+  private static <R> R run(BatchEncoder encoder, List<byte[]> payloads, BiFunction<NDManager, QatBatch, R> f) {
     try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-      return f.apply(new QatBatch(enc.arrays(nd), enc.maskArray(nd), null));
+      return f.apply(nd, encode(encoder, payloads, nd));
     }
+  }
+
+  private static QatBatch encode(BatchEncoder encoder, List<byte[]> payloads, NDManager nd) {
+    EncodedBatch enc = encoder.encode(payloads);
+    return new QatBatch(enc.arrays(nd), enc.maskArray(nd), null);
   }
 
   /** Partial sums as bytes: count, then per span its bounds and its encoded gradients. */

@@ -542,7 +542,7 @@ public final class CalibrateBenchmark {
   }
 
   /** CPU time of the whole process (all threads), or 0 where the JVM does not tell. */
-  private static long cpuNanos() {
+  static long cpuNanos() {
     return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
         ? os.getProcessCpuTime() : 0;
   }
