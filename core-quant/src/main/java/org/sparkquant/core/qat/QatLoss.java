@@ -81,11 +81,8 @@ public enum QatLoss {
         yield tokenMean(logP.exp().mul(logP.sub(logQ)).sum(new int[] {-1}), tokenMask);
       }
       case CE -> {
-        if (labels == null) {
-          throw new IllegalArgumentException("the ce loss needs labels");
-        }
         NDArray logQ = student.logSoftmax(-1);
-        NDArray oneHot = labels.toType(DataType.INT64, false).oneHot((int) student.getShape().get(student.getShape().dimension() - 1));
+        NDArray oneHot = classIndexes(labels, student).oneHot(classes(student));
         yield tokenMean(logQ.mul(oneHot.toType(DataType.FLOAT32, false)).sum(new int[] {-1}).neg(), tokenMask);
       }
     };
@@ -99,9 +96,28 @@ public enum QatLoss {
     return switch (this) {
       case COSINE, MSE -> cosine(pooled(student, tokenMask), pooled(teacher, tokenMask)).sum().getFloat();
       case KL -> student.argMax(-1).eq(teacher.argMax(-1)).toType(DataType.FLOAT32, false).sum().getFloat();
-      case CE -> student.argMax(-1).eq(labels.toType(DataType.INT64, false)).toType(DataType.FLOAT32, false)
+      case CE -> student.argMax(-1).eq(classIndexes(labels, student)).toType(DataType.FLOAT32, false)
           .sum().getFloat();
     };
+  }
+
+  private static int classes(NDArray logits) {
+    return (int) logits.getShape().get(logits.getShape().dimension() - 1);
+  }
+
+  /** The labels as INT64, checked to be class indexes of {@code logits}. */
+  private static NDArray classIndexes(NDArray labels, NDArray logits) {
+    if (labels == null) {
+      throw new IllegalArgumentException("the ce loss needs labels");
+    }
+    NDArray indexes = labels.toType(DataType.INT64, false);
+    long max = indexes.max().getLong();
+    long min = indexes.min().getLong();
+    if (min < 0 || max >= classes(logits)) {
+      throw new IllegalArgumentException("label " + (min < 0 ? min : max) + " is not a class index of the model's "
+          + classes(logits) + " outputs");
+    }
+    return indexes;
   }
 
   /** Cosine along the last axis. */

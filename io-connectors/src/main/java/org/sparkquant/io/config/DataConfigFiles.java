@@ -42,13 +42,19 @@ import org.sparkquant.io.data.DataFormat;
  *   columns:                  # parquet, arrow: replaces the default list
  *     - {column: pixels, input: x, shape: [3, 32, 32], type: float32}   # type float32 | int64 | int32;
  *                                                                       # input defaults to the column name
+ *   label:                    # each sample's class, for training with labels (qat --loss ce)
+ *     field: label            # jsonl: the field holding a class index or a class name
+ *     column: label           # parquet, arrow: the integer column holding class indexes
+ *     classes: ["0", "180"]   # images: the directory names, in class order (an image's class is its directory);
+ *                             # jsonl: class names; integer labels must be below their count
  * </pre>
  *
  * <p>Unknown keys and invalid values are errors naming the file, the key path (e.g. {@code data.images.hieght}) and
  * what was expected.
  */
 public final class DataConfigFiles {
-  private static final Set<String> DATA_KEYS = Set.of("format", "field", "max_length", "images", "columns");
+  private static final Set<String> DATA_KEYS = Set.of("format", "field", "max_length", "images", "columns", "label");
+  private static final Set<String> LABEL_KEYS = Set.of("field", "column", "classes");
   private static final Set<String> IMAGE_KEYS = Set.of("input", "resize", "height", "width", "max_width",
       "pad_value", "channels", "scale", "mean", "std", "layout");
   private static final Set<String> COLUMN_KEYS = Set.of("column", "input", "shape", "type");
@@ -94,6 +100,9 @@ public final class DataConfigFiles {
       if (data.has("columns")) {
         c = c.withColumns(columns(data.get("columns"), where));
       }
+      if (data.has("label")) {
+        c = c.withLabels(labels(data.get("label"), where));
+      }
       return c;
     } catch (IllegalArgumentException e) {
       throw e.getMessage().startsWith(where) ? e : new IllegalArgumentException(where + ": " + e.getMessage());
@@ -125,6 +134,31 @@ public final class DataConfigFiles {
         n.has("std") ? numbers(n.get("std"), where, p + "std") : base.std(),
         n.has("layout") ? enumValue(Images.Layout.class, text(n, "layout", where, p), where, p + "layout")
             : base.layout());
+  }
+
+  private static DataConfig.Labels labels(JsonNode n, String where) {
+    String p = "data.label.";
+    mapping(n, where, "data.label");
+    onlyKeys(n, where, p, LABEL_KEYS);
+    if (n.has("field") && n.has("column")) {
+      throw new IllegalArgumentException(where + ": 'data.label' takes 'field' (jsonl) or 'column' (parquet, arrow),"
+          + " not both");
+    }
+    String source = n.has("field") ? text(n, "field", where, p) : n.has("column") ? text(n, "column", where, p) : null;
+    List<String> classes = new ArrayList<>();
+    JsonNode c = n.get("classes");
+    if (c != null) {
+      if (!c.isArray()) {
+        throw new IllegalArgumentException(where + ": 'data.label.classes' must be a list of names, found " + c);
+      }
+      for (JsonNode name : c) {
+        if (!name.isValueNode() || name.isNull()) {
+          throw new IllegalArgumentException(where + ": 'data.label.classes' must be a list of names, found " + c);
+        }
+        classes.add(name.asText());
+      }
+    }
+    return new DataConfig.Labels(source, classes);
   }
 
   private static List<Column> columns(JsonNode n, String where) {

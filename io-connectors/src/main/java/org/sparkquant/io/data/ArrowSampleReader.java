@@ -40,9 +40,14 @@ final class ArrowSampleReader implements SampleReader {
   private static final byte[] FILE_MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
 
   private final List<Column> columns;
+  private final DataConfig.Labels labels;
+  /** The input columns, then the label column if any. */
+  private final List<Column> read;
 
-  ArrowSampleReader(List<Column> columns) {
+  ArrowSampleReader(List<Column> columns, DataConfig.Labels labels) {
     this.columns = List.copyOf(columns);
+    this.labels = labels;
+    this.read = TabularPayload.readColumns(this.columns, labels);
   }
 
   @Override
@@ -65,7 +70,7 @@ final class ArrowSampleReader implements SampleReader {
       reader = file ? new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(bytes), allocator)
           : new ArrowStreamReader(new ByteArrayInputStream(bytes), allocator);
       List<Field> fields = reader.getVectorSchemaRoot().getSchema().getFields();
-      for (Column c : columns) {
+      for (Column c : read) {
         Field f = fields.stream().filter(x -> x.getName().equals(c.column())).findFirst().orElseThrow(
             () -> new IllegalArgumentException(uri + ": no column '" + c.column() + "'; columns are "
                 + fields.stream().map(Field::getName).toList()));
@@ -108,7 +113,7 @@ final class ArrowSampleReader implements SampleReader {
     private final BufferAllocator allocator;
     private final ArrowReader reader;
     private final TabularPayload.RowBuilder rows;
-    private final FieldVector[] vectors = new FieldVector[columns.size()];
+    private final FieldVector[] vectors = new FieldVector[read.size()];
     private int rowInBatch;
     private int batchRows;
     private long rowIndex;
@@ -119,7 +124,7 @@ final class ArrowSampleReader implements SampleReader {
       this.uri = uri;
       this.allocator = allocator;
       this.reader = reader;
-      this.rows = new TabularPayload.RowBuilder(columns, uri);
+      this.rows = new TabularPayload.RowBuilder(columns, labels, uri);
     }
 
     @Override
@@ -133,8 +138,8 @@ final class ArrowSampleReader implements SampleReader {
           VectorSchemaRoot root = reader.getVectorSchemaRoot();
           batchRows = root.getRowCount();
           rowInBatch = 0;
-          for (int c = 0; c < columns.size(); c++) {
-            vectors[c] = root.getVector(columns.get(c).column());
+          for (int c = 0; c < read.size(); c++) {
+            vectors[c] = root.getVector(read.get(c).column());
           }
         } catch (IOException e) {
           throw new UncheckedIOException(uri + ": read failed at row " + rowIndex + ": " + e.getMessage(), e);
@@ -149,7 +154,7 @@ final class ArrowSampleReader implements SampleReader {
         throw new NoSuchElementException();
       }
       rows.startRow(rowIndex++);
-      for (int c = 0; c < columns.size(); c++) {
+      for (int c = 0; c < read.size(); c++) {
         rows.startColumn(c);
         values(vectors[c], rowInBatch);
         rows.endColumn();

@@ -25,9 +25,12 @@ import org.sparkquant.core.graph.ValueInfo;
  *     {@code input_ids}; {@link #bindTo} keeps those the model has
  * @param images for {@link DataFormat#IMAGES}, the preprocessing
  * @param columns for {@link DataFormat#PARQUET} and {@link DataFormat#ARROW}, the columns that feed model inputs
+ * @param labels where each sample's class label comes from, or null for unlabelled data; labels travel with the
+ *     samples and reach {@link EncodedBatch#labels()}, for training with a cross-entropy loss
  */
 public record DataConfig(
-    DataFormat format, String field, int maxLength, List<String> tokenInputs, Images images, List<Column> columns)
+    DataFormat format, String field, int maxLength, List<String> tokenInputs, Images images, List<Column> columns,
+    Labels labels)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -64,46 +67,66 @@ public record DataConfig(
         throw new IllegalArgumentException("data.columns: input '" + c.input() + "' is fed by two columns");
       }
     }
+    if (labels != null) {
+      labels.checkFor(format);
+    }
   }
 
   /** Defaults for {@code format}: field {@code text}, max length 128, all token inputs, default images, no columns. */
   public static DataConfig defaults(DataFormat format) {
-    return new DataConfig(format, DEFAULT_FIELD, DEFAULT_MAX_LENGTH, TOKEN_INPUTS, Images.DEFAULT, List.of());
+    return new DataConfig(format, DEFAULT_FIELD, DEFAULT_MAX_LENGTH, TOKEN_INPUTS, Images.DEFAULT, List.of(), null);
   }
 
   public DataConfig withFormat(DataFormat format) {
-    return new DataConfig(format, field, maxLength, tokenInputs, images, columns);
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
   }
 
   public DataConfig withField(String field) {
-    return new DataConfig(format, field, maxLength, tokenInputs, images, columns);
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
   }
 
   public DataConfig withMaxLength(int maxLength) {
-    return new DataConfig(format, field, maxLength, tokenInputs, images, columns);
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
   }
 
   public DataConfig withTokenInputs(List<String> tokenInputs) {
-    return new DataConfig(format, field, maxLength, tokenInputs, images, columns);
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
   }
 
   public DataConfig withImages(Images images) {
-    return new DataConfig(format, field, maxLength, tokenInputs, images, columns);
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
   }
 
   public DataConfig withColumns(List<Column> columns) {
-    return new DataConfig(format, field, maxLength, tokenInputs, images, columns);
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
   }
 
-  /** The reader of this format's files. */
+  public DataConfig withLabels(Labels labels) {
+    return new DataConfig(format, field, maxLength, tokenInputs, images, columns, labels);
+  }
+
+  /** The reader of this format's files; with {@link #labels} its payloads end with each sample's label. */
   public SampleReader reader() {
     return switch (format) {
-      case TEXT -> new LineSampleReader(null);
-      case JSONL -> new LineSampleReader(field);
-      case IMAGES -> new ImageSampleReader();
-      case PARQUET -> new ParquetSampleReader(requireColumns());
-      case ARROW -> new ArrowSampleReader(requireColumns());
+      case TEXT -> new LineSampleReader(null, null);
+      case JSONL -> new LineSampleReader(field, labels);
+      case IMAGES -> new ImageSampleReader(labels);
+      case PARQUET -> new ParquetSampleReader(requireColumns(), labels);
+      case ARROW -> new ArrowSampleReader(requireColumns(), labels);
     };
+  }
+
+  /**
+   * Checks on the driver what the file list alone tells of the labels: for labelled images, that every file lies in a
+   * directory named in {@code data.label.classes}.
+   *
+   * @throws IllegalArgumentException naming the first file that has no class
+   */
+  public void checkLabelsOf(List<String> files) {
+    if (labels != null && format == DataFormat.IMAGES) {
+      ImageSampleReader reader = new ImageSampleReader(labels);
+      files.forEach(reader::label);
+    }
   }
 
   /**
@@ -112,6 +135,11 @@ public record DataConfig(
    * @param tokenizerJsonOrNull the bytes of a Hugging Face {@code tokenizer.json}; required for text, ignored otherwise
    */
   public BatchEncoder newEncoder(byte[] tokenizerJsonOrNull) {
+    BatchEncoder encoder = inputEncoder(tokenizerJsonOrNull);
+    return labels == null ? encoder : new LabelledEncoder(encoder);
+  }
+
+  private BatchEncoder inputEncoder(byte[] tokenizerJsonOrNull) {
     return switch (format) {
       case TEXT, JSONL -> {
         requireTokenizer(tokenizerJsonOrNull);
@@ -338,6 +366,77 @@ public record DataConfig(
   private void requireTokenizer(byte[] tokenizer) {
     if (tokenizer == null) {
       throw new IllegalArgumentException("--tokenizer is required for --data-format " + format.cliName());
+    }
+  }
+
+  /**
+   * Where each sample's class label comes from. Labels are class indexes {@code 0..classes-1}:
+   * <ul>
+   *   <li>{@link DataFormat#JSONL}: the field {@code source} of each object, an integer index or one of
+   *       {@code classes} by name;
+   *   <li>{@link DataFormat#PARQUET}, {@link DataFormat#ARROW}: the integer column {@code source};
+   *   <li>{@link DataFormat#IMAGES}: the name of the directory that holds the image, one of {@code classes}
+   *       ({@code source} is not used).
+   * </ul>
+   *
+   * @param source the field or column, null for images
+   * @param classes class names in index order; required for images, optional otherwise (then integer labels must be
+   *     below its size)
+   */
+  public record Labels(String source, List<String> classes) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public Labels {
+      if (source != null && source.isBlank()) {
+        throw new IllegalArgumentException("data.label.field must not be empty");
+      }
+      classes = List.copyOf(classes);
+      if (new HashSet<>(classes).size() != classes.size() || classes.stream().anyMatch(String::isEmpty)) {
+        throw new IllegalArgumentException("data.label.classes must be distinct non-empty names, found " + classes);
+      }
+    }
+
+    void checkFor(DataFormat format) {
+      switch (format) {
+        case TEXT -> throw new IllegalArgumentException("data.label: text lines carry no labels; use --data-format"
+            + " jsonl with data.label.field");
+        case IMAGES -> {
+          if (source != null) {
+            throw new IllegalArgumentException("data.label: images are labelled by the directory that holds them;"
+                + " list the directory names in data.label.classes instead of a field or column");
+          }
+          if (classes.isEmpty()) {
+            throw new IllegalArgumentException("data.label.classes is required for --data-format images: the"
+                + " directory names, in class order");
+          }
+        }
+        default -> {
+          if (source == null) {
+            throw new IllegalArgumentException("data.label needs the " + (format.isTabular() ? "column" : "field")
+                + " that holds the labels for --data-format " + format.cliName());
+          }
+        }
+      }
+    }
+
+    /**
+     * The class index of a label found as {@code value} in {@code where}: a non-negative integer (below the number
+     * of classes if they are named), or a class name.
+     */
+    long index(Object value, String where) {
+      if (value instanceof Long n) {
+        if (n < 0 || (!classes.isEmpty() && n >= classes.size())) {
+          throw new IllegalArgumentException(where + ": label " + n + " is not a class index"
+              + (classes.isEmpty() ? " (0 or more)" : " below " + classes.size() + " (data.label.classes)"));
+        }
+        return n;
+      }
+      int i = classes.indexOf(String.valueOf(value));
+      if (i < 0) {
+        throw new IllegalArgumentException(where + ": label '" + value + "' is not one of data.label.classes "
+            + classes);
+      }
+      return i;
     }
   }
 

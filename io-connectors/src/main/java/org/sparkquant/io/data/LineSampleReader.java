@@ -19,7 +19,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * Text and JSON lines: one sample per non-blank line (LF or CRLF, a leading byte-order mark ignored), strictly UTF-8.
  * For text the payload is the line's UTF-8 bytes; for JSON lines it is the UTF-8 bytes of one string field of the
- * object on the line. Errors name {@code file:line}.
+ * object on the line, followed by the label ({@link LabelledEncoder#withLabel}) when the data is labelled. Errors name
+ * {@code file:line}.
  */
 final class LineSampleReader implements SampleReader {
   private static final long serialVersionUID = 1L;
@@ -27,9 +28,12 @@ final class LineSampleReader implements SampleReader {
 
   /** The JSON field to take, or null for plain text. */
   private final String field;
+  /** Where JSON lines hold their labels, or null. */
+  private final DataConfig.Labels labels;
 
-  LineSampleReader(String field) {
+  LineSampleReader(String field, DataConfig.Labels labels) {
     this.field = field;
+    this.labels = labels;
   }
 
   @Override
@@ -139,7 +143,24 @@ final class LineSampleReader implements SampleReader {
         throw new IllegalArgumentException(uri + ":" + lineNumber + ": field '" + field + "' must be a string, found "
             + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
       }
-      return value.textValue().getBytes(StandardCharsets.UTF_8);
+      byte[] utf8 = value.textValue().getBytes(StandardCharsets.UTF_8);
+      return labels == null ? utf8 : LabelledEncoder.withLabel(utf8, label(node));
+    }
+
+    private long label(JsonNode node) {
+      String where = uri + ":" + lineNumber;
+      JsonNode v = node.get(labels.source());
+      if (v == null || v.isNull()) {
+        throw new IllegalArgumentException(where + ": label field '" + labels.source() + "' is missing");
+      }
+      if (v.isIntegralNumber() && v.canConvertToLong()) {
+        return labels.index(v.longValue(), where);
+      }
+      if (v.isTextual()) {
+        return labels.index(v.textValue(), where);
+      }
+      throw new IllegalArgumentException(where + ": label field '" + labels.source() + "' must be a class index or"
+          + " a class name, found " + v);
     }
 
     @Override

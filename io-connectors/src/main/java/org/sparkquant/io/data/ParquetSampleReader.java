@@ -28,9 +28,14 @@ final class ParquetSampleReader implements SampleReader {
   private static final long serialVersionUID = 1L;
 
   private final List<Column> columns;
+  private final DataConfig.Labels labels;
+  /** The input columns, then the label column if any. */
+  private final List<Column> read;
 
-  ParquetSampleReader(List<Column> columns) {
+  ParquetSampleReader(List<Column> columns, DataConfig.Labels labels) {
     this.columns = List.copyOf(columns);
+    this.labels = labels;
+    this.read = TabularPayload.readColumns(this.columns, labels);
   }
 
   @Override
@@ -39,7 +44,7 @@ final class ParquetSampleReader implements SampleReader {
     try {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       List<Type> fields = new ArrayList<>();
-      for (Column c : columns) {
+      for (Column c : read) {
         if (!schema.containsField(c.column())) {
           throw new IllegalArgumentException(uri + ": no column '" + c.column() + "'; columns are "
               + schema.getFields().stream().map(Type::getName).toList());
@@ -95,7 +100,7 @@ final class ParquetSampleReader implements SampleReader {
       this.reader = reader;
       this.fileSchema = fileSchema;
       this.projection = projection;
-      this.rows = new TabularPayload.RowBuilder(columns, uri);
+      this.rows = new TabularPayload.RowBuilder(columns, labels, uri);
     }
 
     @Override
@@ -125,9 +130,9 @@ final class ParquetSampleReader implements SampleReader {
       Group g = records.read();
       leftInGroup--;
       rows.startRow(rowIndex++);
-      for (int c = 0; c < columns.size(); c++) {
+      for (int c = 0; c < read.size(); c++) {
         rows.startColumn(c);
-        int field = g.getType().getFieldIndex(columns.get(c).column());
+        int field = g.getType().getFieldIndex(read.get(c).column());
         field(g, field, g.getType().getType(field));
         rows.endColumn();
       }

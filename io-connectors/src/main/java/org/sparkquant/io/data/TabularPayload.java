@@ -9,8 +9,9 @@ import org.sparkquant.io.data.DataConfig.ColumnType;
 /**
  * The payload of one Parquet or Arrow row: for each configured column in order, the number of values as a
  * little-endian int32, then the values, little-endian float32 for {@code float32} columns and int64 for integer
- * columns. Readers build it with a {@link RowBuilder}, which checks nulls, types and value counts against the config
- * so that errors can name the file and row; {@link TabularEncoder} stacks payloads into tensors.
+ * columns; for labelled data then the row's label ({@link LabelledEncoder#withLabel}). Readers build it with a
+ * {@link RowBuilder}, which checks nulls, types and value counts against the config so that errors can name the file
+ * and row; {@link TabularEncoder} stacks payloads into tensors.
  */
 final class TabularPayload {
   private TabularPayload() {}
@@ -24,9 +25,23 @@ final class TabularPayload {
     return n;
   }
 
+  /**
+   * The columns a reader reads: those that feed inputs, then the label column (one integer per row) if the data has
+   * {@code labels} (nullable).
+   */
+  static List<Column> readColumns(List<Column> columns, DataConfig.Labels labels) {
+    if (labels == null) {
+      return columns;
+    }
+    List<Column> all = new java.util.ArrayList<>(columns);
+    all.add(new Column(labels.source(), labels.source(), List.of(), ColumnType.INT64));
+    return List.copyOf(all);
+  }
+
   /** Builds the payloads of rows, one value at a time. */
   static final class RowBuilder {
     private final List<Column> columns;
+    private final DataConfig.Labels labels;
     private final String uri;
     private final int size;
     private ByteBuffer row;
@@ -34,10 +49,16 @@ final class TabularPayload {
     private Column column;
     private int count;
 
-    RowBuilder(List<Column> columns, String uri) {
-      this.columns = columns;
+    /** Rows of {@code readColumns(columns, labels)}: the label column, if any, comes last. */
+    RowBuilder(List<Column> columns, DataConfig.Labels labels, String uri) {
+      this.columns = readColumns(columns, labels);
+      this.labels = labels;
       this.uri = uri;
-      this.size = size(columns);
+      this.size = size(columns) + (labels == null ? 0 : Long.BYTES);
+    }
+
+    private boolean isLabel() {
+      return labels != null && column == columns.get(columns.size() - 1);
     }
 
     void startRow(long index) {
@@ -48,7 +69,9 @@ final class TabularPayload {
     void startColumn(int index) {
       column = columns.get(index);
       count = 0;
-      row.putInt(column.elementCount());
+      if (!isLabel()) {
+        row.putInt(column.elementCount());
+      }
     }
 
     void addDouble(double v) {
@@ -67,7 +90,7 @@ final class TabularPayload {
         if (column.type() == ColumnType.INT32 && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
           throw error("value " + v + " does not fit type int32");
         }
-        row.putLong(v);
+        row.putLong(isLabel() ? labels.index(v, uri + ": row " + rowIndex + ": column '" + column.column() + "'") : v);
       }
     }
 

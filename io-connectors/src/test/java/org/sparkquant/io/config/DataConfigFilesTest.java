@@ -61,8 +61,8 @@ class DataConfigFilesTest {
 
   @Test
   void unknownKeysAndBadValuesNameTheKeyPath() {
-    assertEquals("test: unknown key 'data.formt'; expected one of [columns, field, format, images, max_length]",
-        error("data: {formt: text}"));
+    assertEquals("test: unknown key 'data.formt'; expected one of [columns, field, format, images, label,"
+        + " max_length]", error("data: {formt: text}"));
     assertEquals("test: unknown key 'data.images.hieght'; expected one of [channels, height, input, layout,"
         + " max_width, mean, pad_value, resize, scale, std, width]", error("data: {images: {hieght: 3}}"));
     assertEquals("test: unknown key 'data.columns[1].dtype'; expected one of [column, input, shape, type]",
@@ -80,6 +80,35 @@ class DataConfigFilesTest {
     assertEquals("test: 'data.columns[0].shape' must be a list of sizes, found [3,\"x\"]",
         error("data: {columns: [{column: a, shape: [3, x]}]}"));
     assertEquals("test: 'data' must be a mapping", error("data: images"));
+  }
+
+  @Test
+  void labelsComeFromAFieldAColumnOrTheImageDirectories() {
+    assertEquals(new DataConfig.Labels("label", List.of()),
+        DataConfigFiles.parse("data: {format: jsonl, label: {field: label}}", "test", TEXT).labels());
+    assertEquals(new DataConfig.Labels("y", List.of()), DataConfigFiles.parse(
+        "data: {format: parquet, columns: [{column: x}], label: {column: y}}", "test", TEXT).labels());
+    assertEquals(new DataConfig.Labels(null, List.of("0", "180")),
+        DataConfigFiles.parse("data: {format: images, label: {classes: [0, 180]}}", "test", TEXT).labels());
+    assertEquals(null, DataConfigFiles.parse("data: {format: jsonl}", "test", TEXT).labels());
+
+    assertEquals("test: unknown key 'data.label.feild'; expected one of [classes, column, field]",
+        error("data: {format: jsonl, label: {feild: y}}"));
+    assertEquals("test: 'data.label' takes 'field' (jsonl) or 'column' (parquet, arrow), not both",
+        error("data: {format: jsonl, label: {field: y, column: y}}"));
+    assertEquals("test: data.label: text lines carry no labels; use --data-format jsonl with data.label.field",
+        error("data: {format: text, label: {field: y}}"));
+    assertEquals("test: data.label.classes is required for --data-format images: the directory names, in class"
+        + " order", error("data: {format: images, label: {}}"));
+    assertEquals("test: data.label: images are labelled by the directory that holds them; list the directory names"
+        + " in data.label.classes instead of a field or column",
+        error("data: {format: images, label: {field: y, classes: [a]}}"));
+    assertEquals("test: data.label needs the column that holds the labels for --data-format arrow",
+        error("data: {format: arrow, label: {classes: [a, b]}}"));
+    assertEquals("test: data.label.classes must be distinct non-empty names, found [a, a]",
+        error("data: {format: jsonl, label: {field: y, classes: [a, a]}}"));
+    assertEquals("test: 'data.label.classes' must be a list of names, found \"a\"",
+        error("data: {format: jsonl, label: {field: y, classes: a}}"));
   }
 
   @Test

@@ -245,4 +245,33 @@ class TabularReadersTest {
     assertEquals(DataType.INT32, b.inputs().get("y").dataType());
     assertArrayEquals(new long[] {100, 101, 102}, b.inputs().get("y").longs());
   }
+
+  @Test
+  void aLabelColumnBecomesTheBatchLabelsInParquetAndArrow(@TempDir Path dir) throws IOException {
+    List<Column> inputs = COLUMNS.subList(0, 2);
+    DataConfig.Labels labels = new DataConfig.Labels("label", List.of());
+    for (DataConfig config : List.of(
+        DataConfig.defaults(DataFormat.PARQUET).withColumns(inputs).withLabels(labels),
+        DataConfig.defaults(DataFormat.ARROW).withColumns(inputs).withLabels(labels))) {
+      String uri = config.format() == DataFormat.PARQUET ? writeParquet(dir.resolve("a.parquet"), 5, -1, -1)
+          : writeArrow(dir.resolve("a.arrow"), 5, 2, false, -1);
+      EncodedBatch b = readAndEncode(config, uri);
+      assertEquals(List.of("x", "legacy"), List.copyOf(b.inputs().keySet()));
+      assertArrayEquals(new long[] {100, 101, 102, 103, 104}, b.labels().longs());
+      EncodedBatch unlabelled = readAndEncode(config.withLabels(null), uri);
+      assertArrayEquals(unlabelled.inputs().get("x").floats(), b.inputs().get("x").floats());
+      assertArrayEquals(unlabelled.inputs().get("legacy").floats(), b.inputs().get("legacy").floats());
+
+      DataConfig twoClasses = config.withLabels(new DataConfig.Labels("label", List.of("a", "b")));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Samples.readAll(twoClasses.reader(), uri));
+      assertEquals(uri + ": row 0: column 'label': label 100 is not a class index below 2 (data.label.classes)",
+          e.getMessage());
+    }
+    String nulls = writeParquet(dir.resolve("n.parquet"), 4, 2, -1);
+    DataConfig parquet = DataConfig.defaults(DataFormat.PARQUET).withColumns(inputs).withLabels(labels);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Samples.readAll(parquet.reader(), nulls));
+    assertEquals(nulls + ": row 2: column 'label' is null; every row needs 1 values", e.getMessage());
+  }
 }

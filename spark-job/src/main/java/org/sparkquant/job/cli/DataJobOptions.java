@@ -196,9 +196,11 @@ public final class DataJobOptions {
     return SparkContexts.conf(master, "sparkquant " + command + " " + model.getFileName(), sparkConf);
   }
 
-  /** The data files, listed through Hadoop file systems. */
+  /** The data files, listed through Hadoop file systems (and, for labelled images, each one's class checked). */
   List<String> files(SparkConf conf, DataConfig dataConfig) throws IOException {
-    return DataFiles.list(data, dataConfig.format(), SparkContexts.hadoopConfiguration(conf));
+    List<String> files = DataFiles.list(data, dataConfig.format(), SparkContexts.hadoopConfiguration(conf));
+    dataConfig.checkLabelsOf(files);
+    return files;
   }
 
   /** The samples a job reads. */

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.ValueInfo;
 import org.sparkquant.core.qat.LrSchedule;
 import org.sparkquant.core.qat.Optimizer;
 import org.sparkquant.core.qat.QatLoss;
@@ -22,7 +23,7 @@ import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
-import org.sparkquant.io.data.DataFiles;
+import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.output.AtomicDirectory;
 import org.sparkquant.job.qat.Checkpoints;
@@ -126,7 +127,7 @@ public final class QatCommand implements Callable<Integer> {
       throw options.usage("give --resume or --overwrite, not both");
     }
     DataJobOptions.Inputs in = options.load();
-    QatLoss lossKind = lossKind(in.graph());
+    QatLoss lossKind = lossKind(in.graph(), in.data());
     PrintWriter out = options.spec.commandLine().getOut();
     long started = System.nanoTime();
     SparkConf conf = SparkContexts.conf(options.master, "sparkquant qat " + options.model.getFileName(),
@@ -142,7 +143,7 @@ public final class QatCommand implements Callable<Integer> {
       }
       checkpoints.delete();
     }
-    List<String> files = DataFiles.list(options.data, in.data().format(), SparkContexts.hadoopConfiguration(conf));
+    List<String> files = options.files(conf, in.data());
     QatJob.Spec spec = new QatJob.Spec(QuantizerConfigFiles.toYaml(config), qatOptions(lossKind), in.data(),
         in.tokenizer(), files, options.maxSamples == null ? 0 : options.maxSamples, options.seed, options.batchSize,
         microBatchSize, epochs == null ? 3 : epochs, steps == null ? 0 : steps, validationFraction,
@@ -191,15 +192,28 @@ public final class QatCommand implements Callable<Integer> {
     }
   }
 
-  private QatLoss lossKind(Graph graph) {
+  private QatLoss lossKind(Graph graph, DataConfig data) {
     QatLoss kind;
+    ValueInfo output = graph.outputs().get(0);
     try {
-      kind = QatLoss.parse(loss, graph.outputs().get(0));
+      kind = QatLoss.parse(loss, output);
     } catch (IllegalArgumentException e) {
       throw options.usage("--loss: " + e.getMessage());
     }
     if (kind.needsLabels()) {
-      throw options.usage("--loss ce needs labels, and the data readers give none yet; use --loss distill");
+      if (data.labels() == null) {
+        throw options.usage("--loss ce needs labels: set data.label in the config (a jsonl field, a parquet or"
+            + " arrow column, or the image directories' class names)");
+      }
+      if (output.dims() == null || output.dims().size() != 2) {
+        throw options.usage("--loss ce needs a model whose first output is [batch, classes] logits; output '"
+            + output.name() + "' has shape " + output.shapeText());
+      }
+      int named = data.labels().classes().size();
+      if (named > 0 && output.dims().get(1).isKnown() && output.dims().get(1).size() != named) {
+        throw options.usage("data.label.classes names " + named + " classes but output '" + output.name()
+            + "' has " + output.dims().get(1).size());
+      }
     }
     return kind;
   }

@@ -138,7 +138,7 @@ final class TrainingTasks {
 
   private static QatBatch encode(BatchEncoder encoder, List<byte[]> payloads, NDManager nd) {
     EncodedBatch enc = encoder.encode(payloads);
-    return new QatBatch(enc.arrays(nd), enc.maskArray(nd), null);
+    return new QatBatch(enc.arrays(nd), enc.maskArray(nd), enc.labelArray(nd));
   }
 
   /** Partial sums as bytes: count, then per span its bounds and its encoded gradients. */
