@@ -64,6 +64,18 @@ public final class EngineArrays {
     return manager.create(direct, new Shape(t.shape()), toEngine(t.dataType()));
   }
 
+  /**
+   * {@code hostArray} copied into memory the engine allocates; {@code hostArray} is closed. An array made from Java
+   * data borrows a direct buffer that lives only while the array is open; anything that may outlive it (views, and
+   * the operands a backward pass reads again under a gradient collector) must be made through here. The same holds
+   * for DJL's arithmetic with Java numbers, hence {@link Scalars}.
+   */
+  public static NDArray engineOwned(NDArray hostArray) {
+    NDArray copy = hostArray.duplicate();
+    hostArray.close();
+    return copy;
+  }
+
   /** Whether the engine computes in this type directly. */
   public static boolean hasEngineType(DataType t) {
     return switch (t) {

@@ -64,12 +64,10 @@ public final class KernelContext {
    * from Java data ({@code manager().create(...)}) must pass through here: such an array borrows the memory of a
    * direct buffer that lives only while the array is open, and the executor closes an intermediate after its last
    * consumer, while views taken of it (Gather's select, Unsqueeze, Reshape) live on and would read freed memory
-   * once the buffer is collected.
+   * once the buffer is collected. See {@link EngineArrays#engineOwned}.
    */
   public NDArray engineOwned(NDArray hostArray) {
-    NDArray copy = hostArray.duplicate();
-    hostArray.close();
-    return copy;
+    return EngineArrays.engineOwned(hostArray);
   }
 
   public boolean has(String attr) {

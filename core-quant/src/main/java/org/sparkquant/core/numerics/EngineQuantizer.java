@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.sparkquant.core.exec.EngineArrays;
+import org.sparkquant.core.exec.Scalars;
 
 /**
  * Quantize, dequantize and fake-quantize on engine arrays, vectorized, with the same float32 arithmetic as ONNX
@@ -25,9 +27,12 @@ public final class EngineQuantizer {
    */
   public record Broadcast(NDArray scale, NDArray zeroPoint, boolean zeroPointIsZero) {}
 
-  /** The parameters as engine arrays shaped to broadcast against data of {@code shape}, owned by {@code m}. */
+  /**
+   * The parameters as engine arrays shaped to broadcast against data of {@code shape}, owned by {@code m}, in memory
+   * the engine allocated (they may be read again by a backward pass after {@code m} closed them).
+   */
   public static Broadcast broadcast(NDManager m, QuantParams p, long[] shape) {
-    NDArray scale = m.create(p.scale(), new Shape(p.paramShape()));
+    NDArray scale = EngineArrays.engineOwned(m.create(p.scale(), new Shape(p.paramShape())));
     int[] points = p.zeroPoint(); // a copy: taken once, not per element
     float[] zp = new float[points.length];
     boolean allZero = true;
@@ -35,7 +40,7 @@ public final class EngineQuantizer {
       zp[i] = points[i];
       allZero &= points[i] == 0;
     }
-    NDArray zero = m.create(zp, new Shape(p.paramShape()));
+    NDArray zero = EngineArrays.engineOwned(m.create(zp, new Shape(p.paramShape())));
     return new Broadcast(expand(scale, p.granularity(), shape), expand(zero, p.granularity(), shape), allZero);
   }
 
@@ -150,9 +155,9 @@ public final class EngineQuantizer {
     NDArray a = clipped.abs();
     NDArray e = a.log2().floor();
     NDArray p = NDArrayPow.exp2(e);
-    e = e.sub(p.gt(a).toType(DataType.FLOAT32, false)).add(p.mul(2).lte(a).toType(DataType.FLOAT32, false));
-    e = e.maximum(f.minExponent());
-    NDArray step = NDArrayPow.exp2(e.sub(f.mantissaBits()));
+    e = e.sub(p.gt(a).toType(DataType.FLOAT32, false)).add(Scalars.mul(p, 2).lte(a).toType(DataType.FLOAT32, false));
+    e = Scalars.maximum(e, f.minExponent());
+    NDArray step = NDArrayPow.exp2(Scalars.sub(e, f.mantissaBits()));
     NDArray r = a.div(step).round().mul(step);
     return r.mul(clipped.sign());
   }
@@ -160,8 +165,7 @@ public final class EngineQuantizer {
   /** Exact powers of two for integer-valued exponents. */
   private static final class NDArrayPow {
     static NDArray exp2(NDArray e) {
-      NDArray two = e.getManager().create(2f);
-      return two.pow(e.maximum(-149f));
+      return Scalars.of(e, 2f).pow(Scalars.maximum(e, -149f));
     }
   }
 }

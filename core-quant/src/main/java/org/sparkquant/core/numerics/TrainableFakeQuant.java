@@ -1,6 +1,7 @@
 package org.sparkquant.core.numerics;
 
 import ai.djl.ndarray.NDArray;
+import org.sparkquant.core.exec.Scalars;
 
 /**
  * Fake quantization with gradients, for quantization-aware training.
@@ -89,7 +90,7 @@ public final class TrainableFakeQuant {
    * {@code v} forward (exactly: {@code v + (t − t)} with {@code t = g·v}), gradient multiplied by {@code g} backward.
    */
   static NDArray gradScale(NDArray v, float g) {
-    NDArray t = v.mul(g);
+    NDArray t = Scalars.mul(v, g);
     return v.stopGradient().add(t.sub(t.stopGradient()));
   }
 }

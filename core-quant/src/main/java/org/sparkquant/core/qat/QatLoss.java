@@ -3,6 +3,7 @@ package org.sparkquant.core.qat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
+import org.sparkquant.core.exec.Scalars;
 import org.sparkquant.core.graph.ValueInfo;
 
 /**
@@ -73,7 +74,7 @@ public enum QatLoss {
    */
   public NDArray sum(NDArray student, NDArray teacher, NDArray tokenMask, NDArray labels) {
     return switch (this) {
-      case COSINE -> tokenMean(cosine(student, teacher).neg().add(1f), tokenMask);
+      case COSINE -> tokenMean(Scalars.add(cosine(student, teacher).neg(), 1f), tokenMask);
       case MSE -> tokenMean(student.sub(teacher).square().mean(new int[] {-1}), tokenMask);
       case KL -> {
         NDArray logP = teacher.logSoftmax(-1);
@@ -123,7 +124,7 @@ public enum QatLoss {
   /** Cosine along the last axis. */
   private static NDArray cosine(NDArray a, NDArray b) {
     NDArray dot = a.mul(b).sum(new int[] {-1});
-    NDArray norms = a.square().sum(new int[] {-1}).mul(b.square().sum(new int[] {-1})).add(EPS).sqrt();
+    NDArray norms = Scalars.add(a.square().sum(new int[] {-1}).mul(b.square().sum(new int[] {-1})), EPS).sqrt();
     return dot.div(norms);
   }
 
@@ -137,7 +138,7 @@ public enum QatLoss {
     }
     if (fits(perPosition, tokenMask)) {
       NDArray mask = tokenMask.toType(DataType.FLOAT32, false);
-      NDArray perSample = perPosition.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f));
+      NDArray perSample = perPosition.mul(mask).sum(new int[] {1}).div(Scalars.maximum(mask.sum(new int[] {1}), 1f));
       return perSample.sum();
     }
     return perPosition.reshape(perPosition.getShape().get(0), -1).mean(new int[] {1}).sum();
@@ -150,7 +151,7 @@ public enum QatLoss {
     }
     if (fits(out, tokenMask)) {
       NDArray mask = tokenMask.toType(DataType.FLOAT32, false).expandDims(-1);
-      return out.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f));
+      return out.mul(mask).sum(new int[] {1}).div(Scalars.maximum(mask.sum(new int[] {1}), 1f));
     }
     return out.mean(new int[] {1});
   }

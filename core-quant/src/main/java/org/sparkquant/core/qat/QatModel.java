@@ -6,7 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.exec.Scalars;
+import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.Node;
+import org.sparkquant.core.graph.ValueInfo;
 import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
@@ -28,6 +32,8 @@ public final class QatModel implements AutoCloseable {
   private final WeightQuantizer.Plan start;
   private final PreparedModel prepared;
   private final Trainables trainables;
+  /** Whether the losses and metrics read the logs of the outputs: KL or CE on a model that ends with a Softmax. */
+  private final boolean logOfOutput;
   private DjlExecutor teacher;
 
   /** Training that starts from the FP32 weights, quantized by round to nearest. */
@@ -56,6 +62,7 @@ public final class QatModel implements AutoCloseable {
     this.config = config;
     this.options = options;
     this.start = start;
+    this.logOfOutput = (options.loss() == QatLoss.KL || options.loss() == QatLoss.CE) && outputsProbabilities(model);
     this.prepared = new Quantizer(model, config).prepare(start);
     try {
       this.trainables = Trainables.of(prepared, config, options.trainVectors());
@@ -67,6 +74,33 @@ public final class QatModel implements AutoCloseable {
 
   public Trainables trainables() {
     return trainables;
+  }
+
+  /**
+   * Whether the model's first output is class probabilities: made, through any Identity nodes, by a Softmax over its
+   * last axis. Classifiers exported for inference often end so; {@link QatLoss#KL} and {@link QatLoss#CE} expect
+   * logits, and the logs of probabilities are logits ({@code logSoftmax(log p) = log p}).
+   */
+  public static boolean outputsProbabilities(Graph model) {
+    if (model.outputs().isEmpty()) {
+      return false;
+    }
+    ValueInfo output = model.outputs().get(0);
+    Node n = model.producer(output.name());
+    while (n != null && n.opType().equals("Identity") && n.domain().isEmpty()) {
+      n = model.producer(n.inputs().get(0));
+    }
+    if (n == null || !n.opType().equals("Softmax") || !n.domain().isEmpty()) {
+      return false;
+    }
+    Attribute a = n.attributes().get("axis");
+    long axis = a != null ? (Long) a.value() : model.defaultOpset() >= 13 ? -1 : 1;
+    return axis == -1 || output.dims() != null && axis == output.dims().size() - 1;
+  }
+
+  /** The output as the losses take it: its log where it holds probabilities (floored at 1e-30), else itself. */
+  private NDArray lossInput(NDArray output) {
+    return output == null || !logOfOutput ? output : Scalars.maximum(output, 1e-30f).log();
   }
 
   public QatOptions options() {
@@ -112,9 +146,10 @@ public final class QatModel implements AutoCloseable {
           GradientCollector gc = Engine.getEngine(DjlExecutor.ENGINE).newGradientCollector()) {
         NDList out = prepared.observe(batch.inputs(), batch.tokenMask());
         try {
-          NDArray sum = options.loss().sum(out.get(0), target, batch.tokenMask(), batch.labels());
+          NDArray sum = options.loss().sum(lossInput(out.get(0)), lossInput(target), batch.tokenMask(),
+              batch.labels());
           loss = sum.getFloat();
-          gc.backward(sum.div((float) globalBatch));
+          gc.backward(Scalars.div(sum, globalBatch));
         } finally {
           out.close();
         }
@@ -147,10 +182,11 @@ public final class QatModel implements AutoCloseable {
    */
   public double metricSum(QatParameters params, QatBatch batch) {
     try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
-      NDArray target = teacherOutput(m, batch);
+      NDArray target = options.loss().needsLabels() ? null : teacherOutput(m, batch);
       try (PreparedModel.Mode t = prepared.trainingMode(new TrainingPass(m, trainables, evaluation(params), false))) {
         try (NDList out = prepared.forward(batch.inputs())) {
-          return options.loss().metricSum(out.get(0), target, batch.tokenMask(), batch.labels());
+          return options.loss().metricSum(lossInput(out.get(0)), lossInput(target), batch.tokenMask(),
+              batch.labels());
         }
       }
     }

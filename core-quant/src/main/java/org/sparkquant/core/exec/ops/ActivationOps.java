@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
+import org.sparkquant.core.exec.Scalars;
 
 /** Activations and (log-)softmax. */
 public final class ActivationOps {
@@ -23,18 +24,18 @@ public final class ActivationOps {
         "LeakyRelu",
         (ctx, in) -> {
           float alpha = ctx.attrFloat("alpha", 0.01f);
-          return one(in[0].maximum(0f).add(in[0].minimum(0f).mul(alpha)));
+          return one(Scalars.maximum(in[0], 0f).add(Scalars.mul(Scalars.minimum(in[0], 0f), alpha)));
         },
         "alpha", FLOAT);
-    r.register("PRelu", (ctx, in) -> one(in[0].maximum(0f).add(in[0].minimum(0f).mul(in[1]))));
+    r.register("PRelu", (ctx, in) -> one(Scalars.maximum(in[0], 0f).add(Scalars.minimum(in[0], 0f).mul(in[1]))));
     r.register(
         "Elu",
         (ctx, in) -> {
           float alpha = ctx.attrFloat("alpha", 1f);
-          return one(in[0].maximum(0f).add(in[0].minimum(0f).exp().sub(1f).mul(alpha)));
+          return one(Scalars.maximum(in[0], 0f).add(Scalars.mul(Scalars.sub(Scalars.minimum(in[0], 0f).exp(), 1f), alpha)));
         },
         "alpha", FLOAT);
-    r.register("Softplus", (ctx, in) -> one(in[0].exp().add(1f).log()));
+    r.register("Softplus", (ctx, in) -> one(Scalars.add(in[0].exp(), 1f).log()));
     r.register(
         "HardSigmoid",
         (ctx, in) -> one(hardSigmoid(in[0], ctx.attrFloat("alpha", 0.2f), ctx.attrFloat("beta", 0.5f))),
@@ -46,8 +47,8 @@ public final class ActivationOps {
           String approximate = ctx.attrString("approximate", "none");
           NDArray x = in[0];
           if (approximate.equals("tanh")) {
-            NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-            return one(x.mul(0.5f).mul(inner.tanh().add(1f)));
+            NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3), 0.044715f)), (float) Math.sqrt(2 / Math.PI));
+            return one(Scalars.mul(x, 0.5f).mul(Scalars.add(inner.tanh(), 1f)));
           }
           return one(x.getNDArrayInternal().gelu());
         },
@@ -58,7 +59,7 @@ public final class ActivationOps {
   }
 
   private static NDArray hardSigmoid(NDArray x, float alpha, float beta) {
-    return x.mul(alpha).add(beta).clip(0f, 1f);
+    return Scalars.add(Scalars.mul(x, alpha), beta).clip(0f, 1f);
   }
 
   /** Bounds come from attributes before opset 11 and from optional inputs after. */

@@ -37,7 +37,7 @@ final class Arrays2 {
 
   /** Selects host-computed positions along {@code axis}. */
   static NDArray take(KernelContext ctx, NDArray x, int axis, long[] positions) {
-    return take(x, axis, ctx.manager().create(positions));
+    return take(x, axis, ctx.engineOwned(ctx.manager().create(positions)));
   }
 
   /**

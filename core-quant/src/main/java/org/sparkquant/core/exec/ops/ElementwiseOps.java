@@ -10,6 +10,7 @@ import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
+import org.sparkquant.core.exec.Scalars;
 
 /** Elementwise arithmetic, comparison and logic with numpy broadcasting. */
 public final class ElementwiseOps {
@@ -39,7 +40,7 @@ public final class ElementwiseOps {
           for (int i = 1; i < in.length; i++) {
             acc = acc.add(in[i]);
           }
-          return one(acc.div(in.length));
+          return one(Scalars.div(acc, in.length));
         });
     unary(r, "Not", NDArray::logicalNot);
     unary(r, "Abs", NDArray::abs);
@@ -47,7 +48,7 @@ public final class ElementwiseOps {
     unary(r, "Sqrt", NDArray::sqrt);
     unary(r, "Exp", NDArray::exp);
     unary(r, "Log", NDArray::log);
-    unary(r, "Reciprocal", a -> a.getDataType().isFloating() ? a.pow(-1) : a.toType(DataType.FLOAT32, false).pow(-1));
+    unary(r, "Reciprocal", a -> Scalars.pow(a.getDataType().isFloating() ? a : a.toType(DataType.FLOAT32, false), -1));
     unary(r, "Floor", NDArray::floor);
     unary(r, "Ceil", NDArray::ceil);
     unary(r, "Round", NDArray::round);

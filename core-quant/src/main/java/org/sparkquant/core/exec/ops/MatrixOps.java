@@ -7,6 +7,7 @@ import static org.sparkquant.core.graph.Attribute.Kind.INT;
 import ai.djl.ndarray.NDArray;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
+import org.sparkquant.core.exec.Scalars;
 
 /** MatMul and Gemm. */
 public final class MatrixOps {
@@ -29,10 +30,10 @@ public final class MatrixOps {
     }
     NDArray y = a.matMul(transB ? in[1].transpose() : in[1]);
     if (alpha != 1f) {
-      y = y.mul(alpha);
+      y = Scalars.mul(y, alpha);
     }
     if (c != null) {
-      y = y.add(beta == 1f ? c : c.mul(beta));
+      y = y.add(beta == 1f ? c : Scalars.mul(c, beta));
     }
     return one(y);
   }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.stream.IntStream;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
+import org.sparkquant.core.exec.Scalars;
 
 /** BatchNormalization (inference), LayerNormalization and InstanceNormalization. */
 public final class NormalizationOps {
@@ -30,7 +31,7 @@ public final class NormalizationOps {
     }
     NDArray x = in[0];
     float eps = ctx.attrFloat("epsilon", 1e-5f);
-    NDArray s = in[1].div(in[4].add(eps).sqrt());
+    NDArray s = in[1].div(Scalars.add(in[4], eps).sqrt());
     NDArray shift = in[2].sub(in[3].mul(s));
     Shape perChannel = channelShape(x);
     return one(x.mul(s.reshape(perChannel)).add(shift.reshape(perChannel)));
@@ -58,7 +59,7 @@ public final class NormalizationOps {
     int[] axes = IntStream.range(axis, rank).toArray();
     NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
     NDArray var = Arrays2.meanKeep(centered.square(), axes);
-    NDArray y = centered.div(var.add(eps).sqrt()).mul(scale);
+    NDArray y = centered.div(Scalars.add(var, eps).sqrt()).mul(scale);
     return one(bias == null ? y : y.add(bias));
   }
 
@@ -69,6 +70,6 @@ public final class NormalizationOps {
     NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
     NDArray var = Arrays2.meanKeep(centered.square(), axes);
     Shape perChannel = channelShape(x);
-    return one(centered.div(var.add(eps).sqrt()).mul(in[1].reshape(perChannel)).add(in[2].reshape(perChannel)));
+    return one(centered.div(Scalars.add(var, eps).sqrt()).mul(in[1].reshape(perChannel)).add(in[2].reshape(perChannel)));
   }
 }
