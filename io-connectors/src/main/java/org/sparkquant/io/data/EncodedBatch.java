@@ -14,8 +14,8 @@ import org.sparkquant.core.graph.Tensor;
  * @param inputs tensors by model input name, in a stable order
  * @param observeMask for token inputs, an INT64 {@code [batch, seq]} tensor with 1 at real tokens and 0 at padding, so
  *     that observers can leave padded positions out; null when every position is real (images, tabular rows)
- * @param labels the samples' class indexes, INT64 {@code [batch]}, when the data has labels ({@link DataConfig#labels});
- *     else null
+ * @param labels the samples' class indexes, INT64 {@code [batch]}, when the data has labels
+ *     ({@link DataConfig#labels}); else null
  */
 public record EncodedBatch(Map<String, Tensor> inputs, Tensor observeMask, Tensor labels) {
   public EncodedBatch {

@@ -25,11 +25,12 @@ final class ImageSampleReader implements SampleReader {
   long label(String uri) {
     Path parent = new Path(uri).getParent();
     String dir = parent == null ? "" : parent.getName();
-    if (!labels.classes().contains(dir)) {
+    int index = labels.classes().indexOf(dir);
+    if (index < 0) {
       throw new IllegalArgumentException("image '" + uri + "' is in directory '" + dir + "', which is not one of"
           + " data.label.classes " + labels.classes());
     }
-    return labels.classes().indexOf(dir);
+    return index;
   }
 
   /** Larger files are refused rather than read into memory. */

@@ -47,6 +47,7 @@ final class TabularPayload {
     private ByteBuffer row;
     private long rowIndex;
     private Column column;
+    private boolean labelColumn;
     private int count;
 
     /** Rows of {@code readColumns(columns, labels)}: the label column, if any, comes last. */
@@ -57,10 +58,6 @@ final class TabularPayload {
       this.size = size(columns) + (labels == null ? 0 : Long.BYTES);
     }
 
-    private boolean isLabel() {
-      return labels != null && column == columns.get(columns.size() - 1);
-    }
-
     void startRow(long index) {
       rowIndex = index;
       row = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
@@ -68,8 +65,9 @@ final class TabularPayload {
 
     void startColumn(int index) {
       column = columns.get(index);
+      labelColumn = labels != null && index == columns.size() - 1;
       count = 0;
-      if (!isLabel()) {
+      if (!labelColumn) {
         row.putInt(column.elementCount());
       }
     }
@@ -90,7 +88,8 @@ final class TabularPayload {
         if (column.type() == ColumnType.INT32 && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
           throw error("value " + v + " does not fit type int32");
         }
-        row.putLong(isLabel() ? labels.index(v, uri + ": row " + rowIndex + ": column '" + column.column() + "'") : v);
+        row.putLong(labelColumn ? labels.index(v, uri + ": row " + rowIndex + ": column '" + column.column() + "'")
+            : v);
       }
     }
 

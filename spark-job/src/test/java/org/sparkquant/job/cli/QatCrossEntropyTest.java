@@ -95,7 +95,8 @@ class QatCrossEntropyTest {
     Path out = dir.resolve("out");
     Cli.Result r = qat(data, config(dir, "w8a8", "[\"0\", \"90\", \"180\"]"), out, "--steps", "1");
     assertEquals(SparkQuantCli.EXIT_USAGE, r.code(), r.err());
-    assertTrue(r.err().contains("data.label.classes names 3 classes but output 'save_infer_model/scale_0.tmp_1' has 2"), r.err());
+    assertTrue(r.err().contains("data.label.classes names 3 classes but output 'save_infer_model/scale_0.tmp_1'"
+        + " has 2"), r.err());
     Files.createDirectories(data.resolve("90"));
     Files.copy(Files.list(data.resolve("0")).findFirst().orElseThrow(), data.resolve("90").resolve("x.png"));
     r = qat(data, config(dir, "w8a8", "[\"0\", \"180\"]"), out, "--steps", "1");

@@ -32,7 +32,8 @@ public final class ActivationOps {
         "Elu",
         (ctx, in) -> {
           float alpha = ctx.attrFloat("alpha", 1f);
-          return one(Scalars.maximum(in[0], 0f).add(Scalars.mul(Scalars.sub(Scalars.minimum(in[0], 0f).exp(), 1f), alpha)));
+          NDArray negative = Scalars.sub(Scalars.minimum(in[0], 0f).exp(), 1f);
+          return one(Scalars.maximum(in[0], 0f).add(Scalars.mul(negative, alpha)));
         },
         "alpha", FLOAT);
     r.register("Softplus", (ctx, in) -> one(Scalars.add(in[0].exp(), 1f).log()));
@@ -47,7 +48,8 @@ public final class ActivationOps {
           String approximate = ctx.attrString("approximate", "none");
           NDArray x = in[0];
           if (approximate.equals("tanh")) {
-            NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3), 0.044715f)), (float) Math.sqrt(2 / Math.PI));
+            NDArray cubic = x.add(Scalars.mul(Scalars.pow(x, 3), 0.044715f));
+            NDArray inner = Scalars.mul(cubic, (float) Math.sqrt(2 / Math.PI));
             return one(Scalars.mul(x, 0.5f).mul(Scalars.add(inner.tanh(), 1f)));
           }
           return one(x.getNDArrayInternal().gelu());

@@ -70,6 +70,7 @@ public final class NormalizationOps {
     NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
     NDArray var = Arrays2.meanKeep(centered.square(), axes);
     Shape perChannel = channelShape(x);
-    return one(centered.div(Scalars.add(var, eps).sqrt()).mul(in[1].reshape(perChannel)).add(in[2].reshape(perChannel)));
+    NDArray normalized = centered.div(Scalars.add(var, eps).sqrt());
+    return one(normalized.mul(in[1].reshape(perChannel)).add(in[2].reshape(perChannel)));
   }
 }

@@ -118,7 +118,8 @@ public final class ResizeOp {
           long[] wShape = new long[inShape.length];
           java.util.Arrays.fill(wShape, 1);
           wShape[a] = outLen;
-          NDArray weight = ctx.engineOwned(ctx.manager().create(w)).reshape(new Shape(wShape)).toType(y.getDataType(), false);
+          NDArray weight = ctx.engineOwned(ctx.manager().create(w)).reshape(new Shape(wShape))
+              .toType(y.getDataType(), false);
           NDArray low = Arrays2.take(ctx, y, a, lo);
           NDArray high = Arrays2.take(ctx, y, a, hi);
           y = low.add(high.sub(low).mul(weight));
