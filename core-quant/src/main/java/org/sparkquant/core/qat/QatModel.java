@@ -192,6 +192,16 @@ public final class QatModel implements AutoCloseable {
     }
   }
 
+  /**
+   * The FP32 model's validation metric summed over {@code batch}: for metrics measured against labels
+   * ({@link QatLoss#CE}), the reference the trained model's value is read against.
+   */
+  public double fp32MetricSum(QatBatch batch) {
+    try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
+      return options.loss().metricSum(lossInput(teacherOutput(m, batch)), null, batch.tokenMask(), batch.labels());
+    }
+  }
+
   @Override
   public void close() {
     try {

@@ -298,6 +298,9 @@ public final class QatCommand implements Callable<Integer> {
       m.put("epoch", v.epoch());
       m.put("step", v.step());
       m.put(v.metric(), v.value());
+      if (v.fp32() != null) {
+        m.put("fp32_" + v.metric(), v.fp32());
+      }
       m.put("samples", v.samples());
       return m;
     }).toList();

@@ -255,23 +255,27 @@ public final class QatJob {
       PrintWriter out) {
     sc.setJobDescription("qat: validate after epoch " + epoch);
     Broadcast<byte[]> paramsB = sc.broadcast(QatCodec.toBytes(params));
+    boolean fp32 = job.options().loss().needsLabels() && params.step() == 0;
     try {
       List<Tuple2<Integer, double[]>> parts = new ArrayList<>(sc.parallelize(indexes(partitions), partitions)
           .mapPartitionsWithIndex((p, it) -> List.of(new Tuple2<>(p, TrainingTasks.validate(job, modelKey,
-              model.value(), paramsB.value(), validation.value(), p, partitions))).iterator(), true)
+              model.value(), paramsB.value(), validation.value(), p, partitions, fp32))).iterator(), true)
           .collect());
       parts.sort(Comparator.comparing(Tuple2::_1));
       double sum = 0;
+      double reference = 0;
       long count = 0;
       for (Tuple2<Integer, double[]> t : parts) {
         sum += t._2()[0];
         count += (long) t._2()[1];
+        reference += t._2()[2];
       }
       String metric = job.options().loss().metricName();
-      out.printf("qat: validation after epoch %d (step %d): %s %.5f on %d samples%n", epoch, params.step(), metric,
-          sum / count, count);
+      Double fp32Value = fp32 ? reference / count : null;
+      out.printf("qat: validation after epoch %d (step %d): %s %.5f%s on %d samples%n", epoch, params.step(), metric,
+          sum / count, fp32 ? String.format(" (FP32 %.5f)", fp32Value) : "", count);
       out.flush();
-      return new TrainingHistory.ValidationPoint(epoch, params.step(), metric, sum / count, count);
+      return new TrainingHistory.ValidationPoint(epoch, params.step(), metric, sum / count, count, fp32Value);
     } finally {
       paramsB.destroy();
     }

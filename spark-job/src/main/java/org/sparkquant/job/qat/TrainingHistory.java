@@ -18,8 +18,11 @@ public record TrainingHistory(String fingerprint, List<LossPoint> losses, List<V
   /**
    * The validation metric of the model after {@code step} steps ({@code epoch} epochs done), over {@code samples}
    * validation samples.
+   *
+   * @param fp32 the FP32 model's value of a metric measured against labels, on the same samples (at the start of a
+   *     run); null otherwise
    */
-  public record ValidationPoint(long epoch, long step, String metric, double value, long samples) {}
+  public record ValidationPoint(long epoch, long step, String metric, double value, long samples, Double fp32) {}
 
   public TrainingHistory {
     losses = List.copyOf(losses);

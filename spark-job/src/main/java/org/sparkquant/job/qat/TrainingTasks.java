@@ -97,15 +97,19 @@ final class TrainingTasks {
     return pieces(p, encode(parts));
   }
 
-  /** The validation metric summed over partition {@code p}'s micro-batches of the validation samples, and the count. */
+  /**
+   * The validation metric summed over partition {@code p}'s micro-batches of the validation samples, the count, and
+   * with {@code fp32} the FP32 model's metric summed over them (else 0).
+   */
   static double[] validate(QatJob.Spec spec, String modelKey, byte[] modelBytes, byte[] params, byte[][] validation,
-      int p, int partitions) {
+      int p, int partitions, boolean fp32) {
     QatParameters qp = QatCodec.parameters(params);
     int micro = spec.microBatchSize();
     int n = (validation.length + micro - 1) / micro;
     int[] range = TrainingPlan.range(p, partitions, n);
     return withModel(spec, modelKey, modelBytes, m -> {
       double sum = 0;
+      double reference = 0;
       long count = 0;
       try (BatchEncoder encoder = spec.data().newEncoder(spec.tokenizer())) {
         for (int i = range[0]; i < range[1]; i++) {
@@ -114,10 +118,11 @@ final class TrainingTasks {
             batch.add(validation[k]);
           }
           sum += run(encoder, batch, (nd, b) -> m.metricSum(qp, b));
+          reference += fp32 ? run(encoder, batch, (nd, b) -> m.fp32MetricSum(b)) : 0;
           count += batch.size();
         }
       }
-      return new double[] {sum, count};
+      return new double[] {sum, count, reference};
     });
   }
 

@@ -69,6 +69,7 @@ class QatCrossEntropyTest {
     JsonNode validation = report.get("validation");
     double before = validation.get(0).get("accuracy").asDouble();
     double after = validation.get(validation.size() - 1).get("accuracy").asDouble();
+    double fp32Validation = validation.get(0).get("fp32_accuracy").asDouble();
     List<Double> losses = new ArrayList<>();
     report.get("loss_curve").forEach(s -> losses.add(s.get("loss").asDouble()));
 
@@ -77,10 +78,13 @@ class QatCrossEntropyTest {
     double calibratedAccuracy = accuracy(ptq.resolve("model.onnx"), test);
     double trained = accuracy(out.resolve("model.onnx"), test);
     System.out.printf("PaddleOCR cls w4a8g32 on %d other lines in ONNX Runtime: FP32 %.2f%%, calibrated %.2f%%,"
-        + " qat --loss ce %.2f%% (128 labelled lines, %s epochs, lr %s; validation accuracy %.4f -> %.4f;"
-        + " losses %s)%n", test.images().size(), fp32, calibratedAccuracy, trained, EPOCHS, LR, before, after, losses);
+        + " qat --loss ce %.2f%% (128 labelled lines, %s epochs, lr %s; validation accuracy %.4f -> %.4f, FP32 %.4f;"
+        + " losses %s)%n", test.images().size(), fp32, calibratedAccuracy, trained, EPOCHS, LR, before, after,
+        fp32Validation, losses);
     assertTrue(losses.stream().allMatch(l -> l > 0 && Double.isFinite(l)), "cross-entropy losses " + losses);
     assertTrue(after >= 0.9, "validation accuracy against the directory labels " + after);
+    assertTrue(fp32Validation >= 0.9, "the FP32 model's validation accuracy " + fp32Validation);
+    assertFalse(validation.get(validation.size() - 1).has("fp32_accuracy"), "FP32 is measured once, at the start");
     assertTrue(trained > calibratedAccuracy, "trained " + trained + " vs calibrated " + calibratedAccuracy);
     assertTrue(trained >= fp32 - 1, "trained " + trained + " vs FP32 " + fp32);
   }
