@@ -244,10 +244,16 @@ public final class DataJobOptions {
 
   /** Writes {@code model.onnx}, {@code report.json} and {@code _SUCCESS} atomically. */
   void write(Graph exported, Map<String, Object> report) throws IOException {
+    write(exported, report, dir -> { });
+  }
+
+  /** As {@link #write(Graph, Map)}, with what {@code more} adds to the directory before it is committed. */
+  void write(Graph exported, Map<String, Object> report, AtomicDirectory.Writer more) throws IOException {
     AtomicDirectory.write(output, overwrite, dir -> {
       new OnnxModelWriter().write(exported, dir.resolve("model.onnx"));
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
           report);
+      more.writeTo(dir);
     });
   }
 }

@@ -1,7 +1,5 @@
 package org.sparkquant.job.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,7 +23,6 @@ import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.onnx.OnnxModelWriter;
-import org.sparkquant.io.output.AtomicDirectory;
 import org.sparkquant.job.qat.Checkpoints;
 import org.sparkquant.job.qat.QatJob;
 import org.sparkquant.job.qat.TrainingHistory;
@@ -255,10 +252,7 @@ public final class QatCommand implements Callable<Integer> {
         .build();
     Map<String, Object> report = report(config, plan, result, checkpoints, sha, applicationId, files, seconds);
     Path local = checkpoints.localDirectory();
-    AtomicDirectory.write(options.output, options.overwrite, dir -> {
-      new OnnxModelWriter().write(exported, dir.resolve("model.onnx"));
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
-          report);
+    options.write(exported, report, dir -> {
       if (local != null && Files.isDirectory(local)) {
         Files.move(local, dir.resolve("checkpoints"));
       }
@@ -331,11 +325,8 @@ public final class QatCommand implements Callable<Integer> {
         : o.freezeObserversAfter());
     training.put("freeze_bn_after", o.freezeBatchNormAfter() == Long.MAX_VALUE ? null : o.freezeBatchNormAfter());
     Map<String, Object> provenance = options.provenance(config, sha, result.dataHash(), files, applicationId);
-    provenance.put("max_samples", options.maxSamples);
-    provenance.put("seed", options.seed);
     provenance.put("fingerprint", result.history().fingerprint());
     provenance.put("checkpoints", checkpoints.localDirectory() != null ? "checkpoints" : checkpoints.uri());
-    provenance.put("spark_application_id", applicationId);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("command", "qat");
     report.put("training", training);

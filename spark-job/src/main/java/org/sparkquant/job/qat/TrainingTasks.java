@@ -117,8 +117,10 @@ final class TrainingTasks {
           for (int k = i * micro; k < Math.min((i + 1) * micro, validation.length); k++) {
             batch.add(validation[k]);
           }
-          sum += run(encoder, batch, (nd, b) -> m.metricSum(qp, b));
-          reference += fp32 ? run(encoder, batch, (nd, b) -> m.fp32MetricSum(b)) : 0;
+          double[] metrics = run(encoder, batch,
+              (nd, b) -> new double[] {m.metricSum(qp, b), fp32 ? m.fp32MetricSum(b) : 0});
+          sum += metrics[0];
+          reference += metrics[1];
           count += batch.size();
         }
       }
