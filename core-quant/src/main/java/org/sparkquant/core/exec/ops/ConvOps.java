@@ -11,9 +11,22 @@ import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
 
-/** Conv and ConvTranspose over 1, 2 or 3 spatial dimensions. */
+/**
+ * Conv and ConvTranspose over 1, 2 or 3 spatial dimensions.
+ *
+ * <p>Every convolution goes through {@link #convolve}, which keeps the engine's vectorized kernels on channel counts
+ * they compute right on every CPU class: libtorch 2.7's oneDNN convolutions on AVX-512 CPUs give wrong values (or
+ * NaN) when the input channels per group exceed one 16-wide channel block without filling the last one (24, 40,
+ * 72, ...), so such inputs and weights get zero channels up to the next multiple of 16 — the same sums, on the
+ * configurations (32, 48, 96, ...) those kernels compute right. A transposed convolution whose kernel equals its
+ * stride (upsampling heads) is one matrix product per input pixel followed by depth-to-space, four times less
+ * work than the zero-stuffed convolution that computes the general case.
+ */
 public final class ConvOps {
   private ConvOps() {}
+
+  /** Input channels per group that the engine's blocked convolution kernels process together. */
+  public static final int CHANNEL_BLOCK = 16;
 
   private static final Object[] ATTRS = {
     "auto_pad", STRING, "dilations", INTS, "group", INT, "kernel_shape", INTS, "pads", INTS, "strides", INTS
@@ -58,11 +71,86 @@ public final class ConvOps {
     } else {
       x = x.pad(Arrays2.enginePads(pads), 0);
     }
-    return one(
-        x.getNDArrayInternal()
-            .convolution(
-                x, a.w(), a.b(), new Shape(a.strides()), new Shape(padding), new Shape(a.dilations()), a.group())
-            .singletonOrThrow());
+    return one(convolve(x, a.w(), a.b(), a.strides(), padding, a.dilations(), a.group()));
+  }
+
+  /**
+   * The engine's convolution, with the input channels of each group padded by zeros to a multiple of
+   * {@link #CHANNEL_BLOCK} when there are more than one block's worth and the last block would be partial.
+   */
+  static NDArray convolve(
+      NDArray x, NDArray w, NDArray b, long[] strides, long[] padding, long[] dilations, int group) {
+    long perGroup = w.getShape().get(1);
+    if (perGroup > CHANNEL_BLOCK && perGroup % CHANNEL_BLOCK != 0) {
+      long padded = (perGroup + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK * CHANNEL_BLOCK;
+      x = padChannels(x, group, perGroup, padded);
+      w = padChannels(w, 1, perGroup, padded);
+    }
+    return x.getNDArrayInternal()
+        .convolution(x, w, b, new Shape(strides), new Shape(padding), new Shape(dilations), group)
+        .singletonOrThrow();
+  }
+
+  /** {@code a} ({@code [n, groups·from, ...]}) with zero channels appended to each group, to {@code to} per group. */
+  private static NDArray padChannels(NDArray a, int groups, long from, long to) {
+    long[] s = a.getShape().getShape();
+    long[] grouped = new long[s.length + 1];
+    grouped[0] = s[0];
+    grouped[1] = groups;
+    grouped[2] = from;
+    System.arraycopy(s, 2, grouped, 3, s.length - 2);
+    long[] zeros = grouped.clone();
+    zeros[2] = to - from;
+    NDArray g = a.reshape(new Shape(grouped));
+    NDArray padded = g.concat(a.getManager().zeros(new Shape(zeros), a.getDataType()), 2);
+    long[] merged = s.clone();
+    merged[1] = groups * to;
+    return padded.reshape(new Shape(merged));
+  }
+
+  /**
+   * Transposed convolution whose kernel equals its stride, without dilation, output padding or groups: every input
+   * pixel spreads to its own output block, so it is {@code x[pixel] · W} reshaped depth-to-space.
+   */
+  private static NDArray pixelShuffleTransposedConv(NDArray x, NDArray w, NDArray b) {
+    long[] xs = x.getShape().getShape();
+    long[] ws = w.getShape().getShape();
+    int n = xs.length - 2;
+    long pixels = 1;
+    long blockSize = 1;
+    for (int i = 0; i < n; i++) {
+      pixels *= xs[i + 2];
+      blockSize *= ws[i + 2];
+    }
+    // [N, Cin, P] -> [N, P, Cin] @ [Cin, Cout·block] -> [N, P, Cout·block]
+    NDArray cols = x.reshape(xs[0], xs[1], pixels).transpose(0, 2, 1).matMul(w.reshape(ws[0], ws[1] * blockSize));
+    // [N, s1..sn, Cout, k1..kn] -> [N, Cout, s1, k1, ..., sn, kn]
+    long[] split = new long[2 + 2 * n];
+    split[0] = xs[0];
+    System.arraycopy(xs, 2, split, 1, n);
+    split[1 + n] = ws[1];
+    System.arraycopy(ws, 2, split, 2 + n, n);
+    int[] order = new int[2 + 2 * n];
+    order[0] = 0;
+    order[1] = 1 + n;
+    for (int i = 0; i < n; i++) {
+      order[2 + 2 * i] = 1 + i;
+      order[3 + 2 * i] = 2 + n + i;
+    }
+    long[] out = new long[2 + n];
+    out[0] = xs[0];
+    out[1] = ws[1];
+    for (int i = 0; i < n; i++) {
+      out[2 + i] = xs[i + 2] * ws[i + 2];
+    }
+    NDArray y = cols.reshape(new Shape(split)).transpose(order).reshape(new Shape(out));
+    if (b != null) {
+      long[] bs = new long[2 + n];
+      java.util.Arrays.fill(bs, 1);
+      bs[1] = ws[1];
+      y = y.add(b.reshape(new Shape(bs)));
+    }
+    return y;
   }
 
   /**
@@ -73,6 +161,12 @@ public final class ConvOps {
       NDArray x, NDArray w, NDArray b, long[] strides, long[] dilations, long[] outPadding, int group) {
     int n = strides.length;
     long[] ws = w.getShape().getShape();
+    if (group == 1
+        && java.util.Arrays.equals(strides, Arrays2.tail(ws, 2))
+        && java.util.Arrays.stream(dilations).allMatch(d -> d == 1)
+        && java.util.Arrays.stream(outPadding).allMatch(p -> p == 0)) {
+      return pixelShuffleTransposedConv(x, w, b);
+    }
     NDArray up = x;
     for (int i = 0; i < n; i++) {
       int axis = i + 2;
@@ -109,11 +203,7 @@ public final class ConvOps {
     System.arraycopy(ws, 2, kernelShape, 2, n);
     int[] spatial = java.util.stream.IntStream.range(2, 2 + n).toArray();
     NDArray kernel = w.reshape(new Shape(grouped)).swapAxes(1, 2).reshape(new Shape(kernelShape)).flip(spatial);
-    return up.getNDArrayInternal()
-        .convolution(
-            up, kernel, b, new Shape(Arrays2.fill(n, 1)), new Shape(asymmetric ? new long[n] : padding),
-            new Shape(dilations), group)
-        .singletonOrThrow();
+    return convolve(up, kernel, b, Arrays2.fill(n, 1), asymmetric ? new long[n] : padding, dilations, group);
   }
 
   /**

@@ -1,0 +1,17 @@
+package org.sparkquant.core.exec.check;
+
+import org.sparkquant.core.graph.Node;
+
+/** A plain-Java definition of one operator, evaluated at chosen positions of its first output. */
+public interface ReferenceKernel {
+  /**
+   * @param node the node (attributes)
+   * @param inputs the node's inputs in order; null where an optional input is omitted
+   * @param outputShape the shape of the node's first output
+   * @param positions row-major flat positions in that output
+   */
+  Sampled compute(Node node, Operand[] inputs, long[] outputShape, long[] positions);
+
+  /** The output axis whose every index is sampled (output channels, or matrix columns). */
+  int channelAxis(int outputRank);
+}
