@@ -56,8 +56,8 @@ public record RangeConfig(QuantType type, Scheme scheme, Granularity granularity
     };
   }
 
-  IllegalArgumentException nonFiniteError(String tensor, long count) {
-    return new IllegalArgumentException(
+  NonFiniteValuesException nonFiniteError(String tensor, long count) {
+    return new NonFiniteValuesException(
         "tensor '" + tensor + "' has " + (count > 1 ? count + " " : "") + "NaN or infinite values; expected finite "
             + "values (to tolerate them, set the non-finite policy to skip or clip: 'activations: {non_finite: skip}' in a"
             + " config file)");

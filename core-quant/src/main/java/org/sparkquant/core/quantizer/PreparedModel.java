@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.exec.NonFiniteOrigin;
 import org.sparkquant.core.fusion.FusionBlock;
 import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
@@ -20,6 +21,7 @@ import org.sparkquant.core.numerics.EngineQuantizer;
 import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.TrainableFakeQuant;
+import org.sparkquant.core.observer.NonFiniteValuesException;
 import org.sparkquant.core.observer.Observer;
 import org.sparkquant.core.passes.OpsetUpgrade;
 import org.sparkquant.core.passes.QuantizedWeights;
@@ -326,6 +328,8 @@ public final class PreparedModel implements AutoCloseable {
       NDList out = forward(inputs);
       samples += first.getShape().get(0);
       return out;
+    } catch (NonFiniteValuesException e) {
+      throw NonFiniteOrigin.find(graph, inputs).map(e::withDetail).orElse(e);
     } finally {
       observationMask = null;
       realRows.values().forEach(NDArray::close);

@@ -285,31 +285,45 @@ public record DataConfig(
    * per-sample shape. Call it on a config {@link #bindTo bound} to the model.
    */
   public java.util.Map<String, long[]> trialShapes() {
+    return batchShapes(1, Math.min(TRIAL_SEQUENCE_LENGTH, maxLength));
+  }
+
+  /**
+   * The shapes the engine self-check runs the model at: two samples (so that batched kernels take the code paths full
+   * batches take) at the longest sequence this config lets through.
+   */
+  public java.util.Map<String, long[]> selfCheckShapes() {
+    return batchShapes(2, maxLength);
+  }
+
+  /**
+   * The shapes of the tensors this config feeds for a batch of {@code batch} samples, text padded to
+   * {@code sequenceLength} tokens. Call it on a config {@link #bindTo bound} to the model.
+   */
+  public java.util.Map<String, long[]> batchShapes(long batch, long sequenceLength) {
     java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
     switch (format) {
-      case TEXT, JSONL -> tokenInputs.forEach(t -> shapes.put(t,
-          new long[] {1, Math.min(TRIAL_SEQUENCE_LENGTH, maxLength)}));
+      case TEXT, JSONL -> tokenInputs.forEach(t -> shapes.put(t, new long[] {batch, sequenceLength}));
       case IMAGES -> {
         if (images.input() == null) {
           throw new IllegalStateException("bind the config to the model first (DataConfig.bindTo)");
         }
-        long[] sample = images.sampleShape();
-        long[] batch = new long[sample.length + 1];
-        batch[0] = 1;
-        System.arraycopy(sample, 0, batch, 1, sample.length);
-        shapes.put(images.input(), batch);
+        shapes.put(images.input(), withBatch(batch, images.sampleShape()));
       }
       case PARQUET, ARROW -> {
         for (Column c : requireColumns()) {
-          long[] sample = c.shapeArray();
-          long[] batch = new long[sample.length + 1];
-          batch[0] = 1;
-          System.arraycopy(sample, 0, batch, 1, sample.length);
-          shapes.put(c.input(), batch);
+          shapes.put(c.input(), withBatch(batch, c.shapeArray()));
         }
       }
     }
     return shapes;
+  }
+
+  private static long[] withBatch(long batch, long[] sample) {
+    long[] shape = new long[sample.length + 1];
+    shape[0] = batch;
+    System.arraycopy(sample, 0, shape, 1, sample.length);
+    return shape;
   }
 
   /** Checks {@code in} against {@code [batch] + sample}, static dimensions only. */

@@ -19,6 +19,7 @@ import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.onnx.OnnxModelReader;
+import org.sparkquant.job.spark.EngineSelfCheck;
 import scala.Tuple2;
 
 /**
@@ -102,7 +103,7 @@ public final class CalibrationJob {
     injectedFailure(partition);
     EngineThreads.fixTo(SparkEnv.get().conf().getInt("spark.task.cpus", 1));
     SampleSource source = spec.samples();
-    try (ExecutorModels.Lease<PreparedModel> lease = ExecutorModels.lease(modelKey, () -> prepare(model.value(), spec));
+    try (ExecutorModels.Lease<PreparedModel> lease = ExecutorModels.lease(modelKey, () -> prepare(modelKey, model.value(), spec));
         BatchEncoder encoder = source.data().newEncoder(source.tokenizer())) {
       PreparedModel m = lease.model();
       m.resetStatistics();
@@ -119,8 +120,9 @@ public final class CalibrationJob {
     }
   }
 
-  private static PreparedModel prepare(byte[] model, Spec spec) {
+  private static PreparedModel prepare(String modelKey, byte[] model, Spec spec) {
     Graph graph = new OnnxModelReader().read(model, "broadcast");
+    EngineSelfCheck.onExecutor(modelKey, graph, spec.samples().data());
     return new Quantizer(graph, QuantizerConfigFiles.parse(spec.configYaml(), "config")).prepare();
   }
 }

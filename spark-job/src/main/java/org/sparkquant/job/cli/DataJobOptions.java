@@ -14,6 +14,8 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.exec.ShapeTrace;
+import org.sparkquant.core.exec.check.EngineFaultException;
+import org.sparkquant.core.exec.check.KernelSelfCheck;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.io.config.DataConfigFiles;
@@ -26,6 +28,7 @@ import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.output.AtomicDirectory;
 import org.sparkquant.job.calibrate.SampleSource;
+import org.sparkquant.job.spark.EngineSelfCheck;
 import org.sparkquant.job.spark.SparkContexts;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -176,12 +179,24 @@ public final class DataJobOptions {
 
   /**
    * A trial run of the model on zeros shaped as the data is encoded, so that data the model cannot take (an image
-   * size its layers cannot reduce, a column of the wrong width) fails here and not in every Spark task.
+   * size its layers cannot reduce, a column of the wrong width) fails here and not in every Spark task; unless
+   * {@value EngineSelfCheck#SETTING} is false, at the self-check's shapes and followed by the engine self-check.
    */
   private void checkRunsOn(Graph graph, DataConfig dataConfig) {
-    Map<String, long[]> shapes = dataConfig.trialShapes();
-    try (DjlExecutor exec = new DjlExecutor(graph)) {
-      ShapeTrace.trace(exec, shapes);
+    SparkConf settings = new SparkConf();
+    sparkConf.forEach(settings::set);
+    boolean selfCheck = EngineSelfCheck.enabled(settings);
+    Map<String, long[]> shapes = selfCheck ? dataConfig.selfCheckShapes() : dataConfig.trialShapes();
+    try {
+      if (selfCheck) {
+        spec.commandLine().getOut().println(KernelSelfCheck.verify(graph, shapes).summary());
+      } else {
+        try (DjlExecutor exec = new DjlExecutor(graph)) {
+          ShapeTrace.trace(exec, shapes);
+        }
+      }
+    } catch (EngineFaultException e) {
+      throw e;
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new IllegalArgumentException("model '" + model + "' does not run on --data-format "
           + dataConfig.format().cliName() + " as configured ("

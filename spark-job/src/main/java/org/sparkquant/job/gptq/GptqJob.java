@@ -33,6 +33,7 @@ import org.sparkquant.job.calibrate.EngineThreads;
 import org.sparkquant.job.calibrate.ExecutorModels;
 import org.sparkquant.job.calibrate.PlacedSamples;
 import org.sparkquant.job.calibrate.SampleSource;
+import org.sparkquant.job.spark.EngineSelfCheck;
 import scala.Tuple2;
 
 /**
@@ -190,6 +191,7 @@ public final class GptqJob {
       EngineThreads.fixTo(SparkEnv.get().conf().getInt("spark.task.cpus", 1));
       ExecutorModels.Lease<HessianCollector> lease = ExecutorModels.lease(key, () -> {
         Graph graph = new OnnxModelReader().read(model.value(), "broadcast");
+        EngineSelfCheck.onExecutor(key, graph, spec.samples().data());
         return new HessianCollector(GptqLayers.of(graph, QuantizerConfigFiles.parse(spec.configYaml(), "config")));
       });
       Map<String, float[]> weights = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import java.util.function.Function;
 import org.apache.spark.SparkEnv;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.gptq.FixedTreeSum;
+import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.qat.Gradients;
 import org.sparkquant.core.qat.QatBatch;
 import org.sparkquant.core.qat.QatCodec;
@@ -28,6 +29,7 @@ import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.EncodedBatch;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.job.calibrate.EngineThreads;
+import org.sparkquant.job.spark.EngineSelfCheck;
 import scala.Tuple2;
 
 /**
@@ -56,7 +58,9 @@ final class TrainingTasks {
           model.close();
           model = null;
         }
-        model = new QatModel(new OnnxModelReader().read(modelBytes, "broadcast"),
+        Graph graph = new OnnxModelReader().read(modelBytes, "broadcast");
+        EngineSelfCheck.onExecutor(modelKey, graph, spec.data());
+        model = new QatModel(graph,
             QuantizerConfigFiles.parse(spec.configYaml(), "config"), spec.options());
         key = modelKey;
         teachers = new TeacherCache(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4));

@@ -24,6 +24,10 @@ final class AccuracyJudge {
   static final Path HELD_OUT_SENTENCES = Path.of("..", "data", "sentences", "held-out.txt");
   static final String MINILM_OUTPUT = "output_0";
   static final String CLS_OUTPUT = "save_infer_model/scale_0.tmp_1";
+  static final String DET_OUTPUT = "sigmoid_0.tmp_0";
+
+  /** Side of the square pages the detector reads (conf/examples/ppocr-det.yaml). */
+  static final int PAGE = 320;
 
   private static final String[] WORDS = {"invoice", "total", "2026", "Spark", "quantize", "model", "street", "42",
       "data", "hello", "receipt", "amount", "paid", "date", "name", "city", "order", "line", "text", "open", "bank",
@@ -151,6 +155,93 @@ final class AccuracyJudge {
       }
       return dir;
     }
+  }
+
+  /** Rendered pages: lines of words at random places, sizes, fonts and shades on light paper, all from one seed. */
+  record Pages(List<BufferedImage> images) {
+    static Pages render(int n, long seed) {
+      Random r = new Random(seed);
+      List<BufferedImage> images = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        BufferedImage img = new BufferedImage(PAGE, PAGE, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING,
+            java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        int paper = 220 + r.nextInt(36);
+        g.setColor(new java.awt.Color(paper, paper, paper - r.nextInt(20)));
+        g.fillRect(0, 0, PAGE, PAGE);
+        int y = 10;
+        while (true) {
+          int size = 14 + r.nextInt(16);
+          y += size + 6 + r.nextInt(20);
+          if (y > PAGE - 8) {
+            break;
+          }
+          StringBuilder text = new StringBuilder();
+          for (int w = 0, words = 1 + r.nextInt(3); w < words; w++) {
+            text.append(w > 0 ? " " : "").append(WORDS[r.nextInt(WORDS.length)]);
+          }
+          int ink = r.nextInt(80);
+          g.setColor(new java.awt.Color(ink, ink, ink + r.nextInt(60)));
+          g.setFont(new java.awt.Font(r.nextBoolean() ? java.awt.Font.SANS_SERIF : java.awt.Font.SERIF,
+              r.nextBoolean() ? java.awt.Font.PLAIN : java.awt.Font.BOLD, size));
+          g.drawString(text.toString(), 4 + r.nextInt(PAGE / 3), y);
+        }
+        g.dispose();
+        images.add(img);
+      }
+      return new Pages(images);
+    }
+
+    /** Writes the pages as PNG files {@code page-00000.png ...} into {@code dir}. */
+    Path writePng(Path dir) throws IOException {
+      Files.createDirectories(dir);
+      for (int i = 0; i < images.size(); i++) {
+        ImageIO.write(images.get(i), "png", dir.resolve(String.format("page-%05d.png", i)).toFile());
+      }
+      return dir;
+    }
+  }
+
+  /**
+   * The detector's text probability map of every page, in ONNX Runtime, preprocessed as the example config says
+   * (BGR, ImageNet mean and deviation).
+   */
+  static float[][] probabilityMaps(Path model, Pages pages, int threads) throws Exception {
+    float[] mean = {0.485f, 0.456f, 0.406f};
+    float[] std = {0.229f, 0.224f, 0.225f};
+    float[][] maps = new float[pages.images().size()][];
+    try (OrtReference ort = new OrtReference(model, threads)) {
+      for (int i = 0; i < maps.length; i++) {
+        BufferedImage img = pages.images().get(i);
+        float[] x = new float[3 * PAGE * PAGE];
+        for (int y = 0; y < PAGE; y++) {
+          for (int c = 0; c < PAGE; c++) {
+            int rgb = img.getRGB(c, y);
+            int[] bgr = {rgb & 0xff, (rgb >> 8) & 0xff, (rgb >> 16) & 0xff};
+            for (int k = 0; k < 3; k++) {
+              x[k * PAGE * PAGE + y * PAGE + c] = (bgr[k] / 255f - mean[k]) / std[k];
+            }
+          }
+        }
+        maps[i] = ort.run(Map.of("x", new OrtReference.Input(x, new long[] {1, 3, PAGE, PAGE})), List.of(DET_OUTPUT))
+            .get(DET_OUTPUT);
+      }
+    }
+    return maps;
+  }
+
+  /** Intersection over union of the pixels above {@code threshold} in two maps (1 when both are empty). */
+  static double iou(float[] a, float[] b, float threshold) {
+    long both = 0;
+    long either = 0;
+    for (int i = 0; i < a.length; i++) {
+      boolean x = a[i] > threshold;
+      boolean y = b[i] > threshold;
+      both += x && y ? 1 : 0;
+      either += x || y ? 1 : 0;
+    }
+    return either == 0 ? 1 : (double) both / either;
   }
 
   /** The classifier's predictions (true: upside down) for every line, batches of 50, in ONNX Runtime. */

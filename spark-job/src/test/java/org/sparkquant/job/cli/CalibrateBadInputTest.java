@@ -202,7 +202,7 @@ class CalibrateBadInputTest {
                 "--tokenizer", TestModels.path(TestModels.MINILM_TOKENIZER).toString())),
         bad("data images for a text model", "--data-format images feeds a FLOAT image tensor, but the model has no"
             + " float input", d -> with(miniLm(d), "--data", images.toString(), "--data-format", "images")),
-        bad("data images of the wrong size", "does not run on --data-format images as configured (x [1, 3, 32, 192]"
+        bad("data images of the wrong size", "does not run on --data-format images as configured (x [2, 3, 32, 192]"
             + " from data.images): node 'MaxPool@0' (MaxPool) failed",
             d -> with(ocrCls(d), "--config", clsConfig(d, "height: 48", "height: 32").toString())),
         bad("data parquet without columns", "data.columns is required for --data-format parquet",
@@ -274,7 +274,10 @@ class CalibrateBadInputTest {
     assertNoTemporaries(out.toAbsolutePath().getParent());
   }
 
-  /** y = log(x) @ w on 4x4 images: black pixels make -inf activations in front of the MatMul. */
+  /**
+   * y = (2·log(x)) @ w on 4x4 images: black pixels make -inf activations in front of the MatMul; the error names the
+   * tensor the observer saw and the node where the infinities started (Log, not the Mul after it).
+   */
   @Test
   void nonFiniteActivationsFailByDefaultNamingTheTensorAndFollowTheConfiguredPolicy(@TempDir Path dir)
       throws Exception {
@@ -290,8 +293,10 @@ class CalibrateBadInputTest {
         .opset("", 17)
         .addInput(new ValueInfo("x", DataType.FLOAT, shape))
         .addConstant("w", Tensor.ofFloats(new long[] {4, 4}, w))
+        .addConstant("two", Tensor.ofFloats(new long[0], 2f))
         .addNode(Node.of("log", "Log", List.of("x"), List.of("log_x")))
-        .addNode(Node.of("mm", "MatMul", List.of("log_x", "w"), List.of("y")))
+        .addNode(Node.of("twice", "Mul", List.of("log_x", "two"), List.of("scaled")))
+        .addNode(Node.of("mm", "MatMul", List.of("scaled", "w"), List.of("y")))
         .addOutput(new ValueInfo("y", DataType.FLOAT, shape))
         .build(), model);
     Path data = Files.createDirectories(dir.resolve("images"));
@@ -315,8 +320,10 @@ class CalibrateBadInputTest {
           out.toString());
       if (policy.isEmpty() || policy.equals("error")) {
         assertEquals(SparkQuantCli.EXIT_BAD_INPUT, r.code(), policy + ": " + r.err());
-        assertOneLineError(r.err(), "tensor 'log_x' has", false);
+        assertOneLineError(r.err(), "tensor 'scaled' has", false);
         assertTrue(r.err().contains("NaN or infinite values") && r.err().contains("non_finite: skip"), r.err());
+        assertTrue(r.err().contains("the first NaN or infinite values computed from finite inputs are in 'log_x',"
+            + " the output of node 'log' (Log)"), r.err());
         assertFalse(Files.exists(out));
       } else {
         assertEquals(0, r.code(), policy + ": " + r.err());

@@ -64,4 +64,44 @@ class CalibrationAccuracyTest {
     assertEquals(0, AccuracyJudge.count(quantized, "BatchNormalization"));
     assertTrue(quantizers >= 20, quantizers + " activation quantizers");
   }
+
+  @Test
+  void ocrDetectorW8a8CalibratedOn32PagesKeepsTheTextProbabilityMap(@TempDir Path dir) throws Exception {
+    Path pages = AccuracyJudge.Pages.render(32, 11).writePng(dir.resolve("pages"));
+    Path out = dir.resolve("w8a8");
+    Cli.Result r = Cli.run("calibrate", "--model", TestModels.path(TestModels.OCR_DET).toString(),
+        "--data", pages.toString(), "--data-format", "images", "--batch-size", "8",
+        "--config", EXAMPLES.resolve("ppocr-det.yaml").toString(), "--master", "local[2]",
+        "--output", out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("engine self-check:"), r.out());
+    AccuracyJudge.Pages test = AccuracyJudge.Pages.render(20, 4321);
+    float[][] fp32 = AccuracyJudge.probabilityMaps(TestModels.path(TestModels.OCR_DET), test, 2);
+    float[][] w8a8 = AccuracyJudge.probabilityMaps(out.resolve("model.onnx"), test, 2);
+    double sum = 0;
+    double worst = 1;
+    double text = 0;
+    for (int i = 0; i < fp32.length; i++) {
+      double iou = AccuracyJudge.iou(w8a8[i], fp32[i], 0.3f);
+      sum += iou;
+      worst = Math.min(worst, iou);
+      text += fraction(fp32[i], 0.3f);
+    }
+    double mean = sum / fp32.length;
+    long quantizers = AccuracyJudge.quantizers(out.resolve("model.onnx"));
+    System.out.printf("PaddleOCR det v4 w8a8 on %d other pages (320x320): probability-map IoU above 0.3 mean %.4f,"
+        + " worst %.4f; FP32 text pixels %.2f%%; %d activation quantizers%n", fp32.length, mean, worst,
+        100 * text / fp32.length, quantizers);
+    assertTrue(text / fp32.length > 0.02, "the detector should find the rendered text");
+    assertTrue(mean >= 0.85, "mean IoU " + mean);
+    assertTrue(quantizers >= 50, quantizers + " activation quantizers");
+  }
+
+  private static double fraction(float[] map, float threshold) {
+    long above = 0;
+    for (float v : map) {
+      above += v > threshold ? 1 : 0;
+    }
+    return (double) above / map.length;
+  }
 }

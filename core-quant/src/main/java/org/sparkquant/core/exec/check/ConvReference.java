@@ -51,10 +51,20 @@ public final class ConvReference implements ReferenceKernel {
     for (long k : kernel) {
       kernelSize *= k;
     }
+    // kernel offsets, decomposed once: offsets[kk][i] is the kernel index along spatial axis i
+    long[][] offsets = new long[(int) kernelSize][n];
+    for (int kk = 0; kk < kernelSize; kk++) {
+      long r = kk;
+      for (int i = n - 1; i >= 0; i--) {
+        offsets[kk][i] = r % kernel[i];
+        r /= kernel[i];
+      }
+    }
+    float[] xd = x.data();
+    float[] wd = w.data();
     double[] values = new double[positions.length];
     double[] magnitudes = new double[positions.length];
     long[] o = new long[n];
-    long[] k = new long[n];
     for (int p = 0; p < positions.length; p++) {
       long rest = positions[p];
       long batch = rest / yStrides[0];
@@ -68,38 +78,34 @@ public final class ConvReference implements ReferenceKernel {
       long g = m / outPerGroup;
       double sum = b == null ? 0 : b.data()[(int) m];
       double mag = Math.abs(sum);
-      for (long cl = 0; cl < inPerGroup; cl++) {
-        long c = g * inPerGroup + cl;
-        for (long kk = 0; kk < kernelSize; kk++) {
-          long r = kk;
-          for (int i = n - 1; i >= 0; i--) {
-            k[i] = r % kernel[i];
-            r /= kernel[i];
+      for (int kk = 0; kk < kernelSize; kk++) {
+        long[] k = offsets[kk];
+        long xSpatial = 0;
+        long wSpatial = 0;
+        boolean inside = true;
+        for (int i = 0; i < n && inside; i++) {
+          long at;
+          if (transposed) {
+            long t = o[i] + padBegin[i] - k[i] * dilations[i];
+            inside = t >= 0 && t % strides[i] == 0;
+            at = t / strides[i];
+          } else {
+            at = o[i] * strides[i] - padBegin[i] + k[i] * dilations[i];
           }
-          long xOffset = batch * xStrides[0] + c * xStrides[1];
-          boolean inside = true;
-          for (int i = 0; i < n && inside; i++) {
-            long at;
-            if (transposed) {
-              long t = o[i] + padBegin[i] - k[i] * dilations[i];
-              inside = t >= 0 && t % strides[i] == 0;
-              at = t / strides[i];
-            } else {
-              at = o[i] * strides[i] - padBegin[i] + k[i] * dilations[i];
-            }
-            inside &= at >= 0 && at < x.dim(i + 2);
-            xOffset += at * xStrides[i + 2];
-          }
-          if (!inside) {
-            continue;
-          }
-          long wOffset = transposed
-              ? c * wStrides[0] + (m - g * outPerGroup) * wStrides[1]
-              : m * wStrides[0] + cl * wStrides[1];
-          for (int i = 0; i < n; i++) {
-            wOffset += k[i] * wStrides[i + 2];
-          }
-          double term = (double) x.data()[(int) xOffset] * w.data()[(int) wOffset];
+          inside &= at >= 0 && at < x.dim(i + 2);
+          xSpatial += at * xStrides[i + 2];
+          wSpatial += k[i] * wStrides[i + 2];
+        }
+        if (!inside) {
+          continue;
+        }
+        int xi = (int) (batch * xStrides[0] + g * inPerGroup * xStrides[1] + xSpatial);
+        int wi = (int) ((transposed ? g * inPerGroup * wStrides[0] + (m - g * outPerGroup) * wStrides[1]
+            : m * wStrides[0]) + wSpatial);
+        int xStep = (int) xStrides[1];
+        int wStep = (int) (transposed ? wStrides[0] : wStrides[1]);
+        for (long cl = 0; cl < inPerGroup; cl++, xi += xStep, wi += wStep) {
+          double term = (double) xd[xi] * wd[wi];
           sum += term;
           mag += Math.abs(term);
         }

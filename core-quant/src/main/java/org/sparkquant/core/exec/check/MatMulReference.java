@@ -79,12 +79,16 @@ public final class MatMulReference implements ReferenceKernel {
         aBase += broadcastOffset(as, aStrides, batchRank - i + 2, idx);
         bBase += broadcastOffset(bs, bStrides, batchRank - i + 2, idx);
       }
+      int ai = (int) (aBase + (transA ? row : row * aStrides[as.length - 2]));
+      int bi = (int) (bBase + (transB ? col * bStrides[bs.length - 2] : col));
+      int aStep = (int) (transA ? aStrides[as.length - 2] : 1);
+      int bStep = (int) (transB ? 1 : bStrides[bs.length - 2]);
+      float[] ad = a.data();
+      float[] bd = b.data();
       double sum = 0;
       double mag = 0;
-      for (long j = 0; j < k; j++) {
-        long ai = aBase + (transA ? j * aStrides[as.length - 2] + row : row * aStrides[as.length - 2] + j);
-        long bi = bBase + (transB ? col * bStrides[bs.length - 2] + j : j * bStrides[bs.length - 2] + col);
-        double term = (double) a.data()[(int) ai] * b.data()[(int) bi];
+      for (long j = 0; j < k; j++, ai += aStep, bi += bStep) {
+        double term = (double) ad[ai] * bd[bi];
         sum += term;
         mag += Math.abs(term);
       }

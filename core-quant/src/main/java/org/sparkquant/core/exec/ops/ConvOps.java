@@ -19,8 +19,8 @@ import org.sparkquant.core.exec.OpRegistry;
  * NaN) when the input channels per group exceed one 16-wide channel block without filling the last one (24, 40,
  * 72, ...), so such inputs and weights get zero channels up to the next multiple of 16 — the same sums, on the
  * configurations (32, 48, 96, ...) those kernels compute right. A transposed convolution whose kernel equals its
- * stride (upsampling heads) is one matrix product per input pixel followed by depth-to-space, four times less
- * work than the zero-stuffed convolution that computes the general case.
+ * stride (upsampling heads) is one matrix product per input pixel followed by depth-to-space: a k×k kernel costs k²
+ * times less than the zero-stuffed convolution that computes the general case.
  */
 public final class ConvOps {
   private ConvOps() {}
