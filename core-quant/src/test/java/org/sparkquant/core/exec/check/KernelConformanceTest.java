@@ -214,25 +214,13 @@ class KernelConformanceTest {
   }
 
   private Graph conv(long in, long out, long kernel, long size, long batch, Attribute... attrs) {
-    long group = 1;
-    for (Attribute a : attrs) {
-      if (a.name().equals("group")) {
-        group = (Long) a.value();
-      }
-    }
-    return single("Conv", new long[] {batch, in, size, size}, new long[] {out, in / group, kernel, kernel}, true,
-        attrs);
+    return single("Conv", new long[] {batch, in, size, size},
+        new long[] {out, in / groupOf(attrs), kernel, kernel}, true, attrs);
   }
 
   private Graph convTranspose(long in, long out, long kernel, long size, long batch, Attribute... attrs) {
-    long group = 1;
-    for (Attribute a : attrs) {
-      if (a.name().equals("group")) {
-        group = (Long) a.value();
-      }
-    }
-    return single("ConvTranspose", new long[] {batch, in, size, size}, new long[] {in, out / group, kernel, kernel},
-        true, attrs);
+    return single("ConvTranspose", new long[] {batch, in, size, size},
+        new long[] {in, out / groupOf(attrs), kernel, kernel}, true, attrs);
   }
 
   private Graph single(String op, long[] x, long[] w, boolean bias, Attribute... attrs) {
