@@ -1,5 +1,10 @@
 package org.sparkquant.job.calibrate;
 
+import org.sparkquant.job.spark.ExecutorModels;
+import org.sparkquant.job.spark.EngineThreads;
+import org.sparkquant.job.samples.SampleSource;
+import org.sparkquant.job.samples.PlacedSamples;
+import org.sparkquant.job.samples.BatchPlan;
 import ai.djl.ndarray.NDManager;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -7,7 +12,6 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
@@ -20,6 +24,7 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.job.spark.EngineSelfCheck;
+import org.sparkquant.job.spark.FailureInjection;
 import scala.Tuple2;
 
 /**
@@ -33,9 +38,6 @@ import scala.Tuple2;
  * threading everywhere.
  */
 public final class CalibrationJob {
-  /** Test hook: a partition index whose first task attempt fails (fault-injection tests of retries). */
-  public static final String FAIL_FIRST_ATTEMPT_OF_PARTITION = "spark.sparkquant.test.failFirstAttemptOfPartition";
-
   private CalibrationJob() {}
 
   /**
@@ -58,7 +60,7 @@ public final class CalibrationJob {
   /** Runs the job; {@code model} is the validated model's serialized bytes. */
   public static Result run(JavaSparkContext sc, byte[] model, Spec spec, PlacedSamples.Progress progress) {
     Broadcast<byte[]> modelBytes = sc.broadcast(model);
-    String modelKey = modelKey(model, spec.configYaml());
+    String modelKey = ExecutorModels.key(model, spec.configYaml());
     try (PlacedSamples placed = PlacedSamples.place(sc, spec.samples(), "calibrate", progress)) {
       BatchPlan plan = placed.plan();
       LongAccumulator seen = placed.seen();
@@ -76,31 +78,10 @@ public final class CalibrationJob {
     }
   }
 
-  /** Identifies a prepared model: the model's bytes and the config. */
-  public static String modelKey(byte[] model, String configYaml) {
-    try {
-      java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-      d.update(model);
-      d.update(configYaml.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(d.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Fails the first attempt of the partition named by {@link #FAIL_FIRST_ATTEMPT_OF_PARTITION}, if any. */
-  public static void injectedFailure(int partition) {
-    TaskContext task = TaskContext.get();
-    String fail = SparkEnv.get().conf().get(FAIL_FIRST_ATTEMPT_OF_PARTITION, "");
-    if (task != null && task.attemptNumber() == 0 && fail.equals(Integer.toString(partition))) {
-      throw new IllegalStateException("injected failure of partition " + partition + ", attempt 0");
-    }
-  }
-
   /** Runs the partition's batches (samples arrive sorted by global index) and returns its statistics. */
   private static ActivationStatistics calibratePartition(Spec spec, BatchPlan plan, String modelKey,
       Broadcast<byte[]> model, int partition, Iterator<Tuple2<Long, byte[]>> samples, LongAccumulator seen) {
-    injectedFailure(partition);
+    FailureInjection.failFirstAttempt(partition);
     EngineThreads.fixTo(SparkEnv.get().conf().getInt("spark.task.cpus", 1));
     SampleSource source = spec.samples();
     try (ExecutorModels.Lease<PreparedModel> lease = ExecutorModels.lease(modelKey, () -> prepare(modelKey, model.value(), spec));

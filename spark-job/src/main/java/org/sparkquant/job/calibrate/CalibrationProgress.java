@@ -1,5 +1,7 @@
 package org.sparkquant.job.calibrate;
 
+import org.sparkquant.job.samples.PlacedSamples;
+import org.sparkquant.job.samples.BatchPlan;
 import java.io.PrintWriter;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.LongAccumulator;

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.sparkquant.job.pipeline.UsageError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,17 +44,12 @@ public final class SparkQuantCli implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(
-        (ex, a) -> {
-          err.println("error: " + oneLine(usageMessage(ex)));
-          err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-          if (verbose) {
-            ex.printStackTrace(err);
-          }
-          err.flush();
-          return EXIT_USAGE;
-        });
+        (ex, a) -> usageError(usageMessage(ex), ex, ex.getCommandLine(), verbose, err));
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
+          if (ex instanceof UsageError) {
+            return usageError(ex.getMessage(), ex, cmd, verbose, err);
+          }
           err.println("error: " + oneLine(describe(ex)));
           if (verbose) {
             ex.printStackTrace(err);
@@ -64,6 +60,17 @@ public final class SparkQuantCli implements Runnable {
     int code = cl.execute(args);
     out.flush();
     return code;
+  }
+
+  /** Reports a usage error in one line with the command's help hint; returns {@link #EXIT_USAGE}. */
+  private static int usageError(String message, Exception ex, CommandLine cmd, boolean verbose, PrintWriter err) {
+    err.println("error: " + oneLine(message));
+    err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+    if (verbose) {
+      ex.printStackTrace(err);
+    }
+    err.flush();
+    return EXIT_USAGE;
   }
 
   /** An unknown command is named as such, with the commands there are, rather than as every argument unmatched. */

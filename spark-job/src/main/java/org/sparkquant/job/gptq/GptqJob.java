@@ -17,6 +17,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.gptq.FixedTreeSum;
+import org.sparkquant.core.gptq.HessianTile;
 import org.sparkquant.core.gptq.GptqLayers;
 import org.sparkquant.core.gptq.GptqOptions;
 import org.sparkquant.core.gptq.GptqQuantizer;
@@ -27,13 +28,13 @@ import org.sparkquant.core.graph.Graph;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.onnx.OnnxModelReader;
-import org.sparkquant.job.calibrate.BatchPlan;
-import org.sparkquant.job.calibrate.CalibrationJob;
-import org.sparkquant.job.calibrate.EngineThreads;
-import org.sparkquant.job.calibrate.ExecutorModels;
-import org.sparkquant.job.calibrate.PlacedSamples;
-import org.sparkquant.job.calibrate.SampleSource;
+import org.sparkquant.job.samples.BatchPlan;
+import org.sparkquant.job.spark.EngineThreads;
+import org.sparkquant.job.spark.ExecutorModels;
+import org.sparkquant.job.samples.PlacedSamples;
+import org.sparkquant.job.samples.SampleSource;
 import org.sparkquant.job.spark.EngineSelfCheck;
+import org.sparkquant.job.spark.FailureInjection;
 import scala.Tuple2;
 
 /**
@@ -82,7 +83,7 @@ public final class GptqJob {
     GptqQuantizer quantizer = new GptqQuantizer(layers, spec.options());
     int groups = layers.groups().size();
     Broadcast<byte[]> modelBytes = sc.broadcast(model);
-    String key = CalibrationJob.modelKey(model, spec.configYaml()) + "/gptq";
+    String key = ExecutorModels.key(model, spec.configYaml()) + "/gptq";
     List<Broadcast<Map<String, float[]>>> solved = new ArrayList<>();
     int checkpointEvery = sc.getConf().getInt(CHECKPOINT_EVERY, 4);
     boolean reliable = checkpointDir(sc);
@@ -168,19 +169,19 @@ public final class GptqJob {
     List<Broadcast<Map<String, float[]>>> installed = List.copyOf(solved);
     List<Tuple2<Integer, HessianTile>> summed = states
         .mapPartitionsWithIndex((p, it) -> ex.partials(installed, plan, p, it, size), true)
-        .mapToPair(t -> new Tuple2<>(t.tile, t))
+        .mapToPair(t -> new Tuple2<>(t.tile(), t))
         .groupByKey(tiles)
         .mapValues(parts -> {
           Map<FixedTreeSum.Span, HessianTile> bySpan = new HashMap<>();
-          parts.forEach(t -> bySpan.put(new FixedTreeSum.Span(t.lo, t.hi), t));
+          parts.forEach(t -> bySpan.put(new FixedTreeSum.Span(t.lo(), t.hi()), t));
           return FixedTreeSum.total(batches, bySpan, HessianTile::add);
         })
         .collect();
     double[] upper = new double[size];
     long rows = -1;
     for (Tuple2<Integer, HessianTile> t : summed) {
-      System.arraycopy(t._2().values, 0, upper, t._1() * TILE_VALUES, t._2().values.length);
-      rows = t._2().rows;
+      System.arraycopy(t._2().values(), 0, upper, t._1() * TILE_VALUES, t._2().values().length);
+      rows = t._2().rows();
     }
     return HessianAccumulator.of(features, rows, upper);
   }
@@ -202,7 +203,7 @@ public final class GptqJob {
 
     /** Encodes the partition's batches and runs each to the first group's input. */
     Iterator<Tuple2<Long, byte[]>> start(BatchPlan plan, int partition, Iterator<Tuple2<Long, byte[]>> samples) {
-      CalibrationJob.injectedFailure(partition);
+      FailureInjection.failFirstAttempt(partition);
       List<Tuple2<Long, byte[]>> out = new ArrayList<>();
       SampleSource source = spec.samples();
       try (ExecutorModels.Lease<HessianCollector> lease = collector(List.of());

@@ -25,8 +25,8 @@ import org.sparkquant.core.qat.QatTrainer;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.DataConfig;
-import org.sparkquant.job.calibrate.PlacedSamples;
-import org.sparkquant.job.calibrate.SampleSource;
+import org.sparkquant.job.samples.PlacedSamples;
+import org.sparkquant.job.samples.SampleSource;
 import scala.Tuple2;
 
 /**

@@ -28,7 +28,7 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.EncodedBatch;
 import org.sparkquant.io.onnx.OnnxModelReader;
-import org.sparkquant.job.calibrate.EngineThreads;
+import org.sparkquant.job.spark.EngineThreads;
 import org.sparkquant.job.spark.EngineSelfCheck;
 import scala.Tuple2;
 

@@ -4,9 +4,9 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import org.sparkquant.job.calibrate.SampleKey;
 import java.util.List;
 import org.apache.spark.serializer.KryoRegistrator;
+import org.sparkquant.job.samples.SampleKey;
 
 /**
  * Registers with Kryo every SparkQuant class that travels between driver and executors (task results, broadcast
@@ -49,13 +49,13 @@ public class SparkQuantKryoRegistrator implements KryoRegistrator {
           java.util.HashMap.class,
           java.util.LinkedHashMap.class,
           // Calibration: sample keys, partition statistics.
-          org.sparkquant.job.calibrate.SampleKey[].class,
+          SampleKey[].class,
           org.sparkquant.core.quantizer.ActivationStatistics.class,
           org.sparkquant.core.observer.MinMaxObserver.Stats.class,
           org.sparkquant.core.observer.MovingAverageMinMaxObserver.Stats.class,
           org.sparkquant.core.observer.HistogramObserver.Stats.class,
           // GPTQ: Hessian tiles.
-          org.sparkquant.job.gptq.HessianTile.class,
+          org.sparkquant.core.gptq.HessianTile.class,
           // Quantization-aware training: samples broadcast once per run (parameters and gradients travel as bytes).
           byte[][].class);
 

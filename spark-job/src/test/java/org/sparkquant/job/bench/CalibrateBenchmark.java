@@ -43,8 +43,8 @@ import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.onnx.OrtReference;
 import org.sparkquant.io.onnx.TestModels;
 import org.sparkquant.job.calibrate.CalibrationJob;
-import org.sparkquant.job.calibrate.EngineThreads;
-import org.sparkquant.job.calibrate.SampleSource;
+import org.sparkquant.job.spark.EngineThreads;
+import org.sparkquant.job.samples.SampleSource;
 import org.sparkquant.job.spark.SparkContexts;
 
 /**

@@ -33,7 +33,7 @@ import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.onnx.OrtReference;
 import org.sparkquant.io.onnx.TestModels;
-import org.sparkquant.job.calibrate.EngineThreads;
+import org.sparkquant.job.spark.EngineThreads;
 import org.sparkquant.job.qat.Checkpoints;
 import org.sparkquant.job.qat.QatJob;
 import org.sparkquant.job.spark.SparkContexts;

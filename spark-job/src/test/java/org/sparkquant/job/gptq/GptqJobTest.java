@@ -28,9 +28,9 @@ import org.sparkquant.io.data.TokenizerFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.onnx.TestModels;
-import org.sparkquant.job.calibrate.EngineThreads;
-import org.sparkquant.job.calibrate.PlacedSamples;
-import org.sparkquant.job.calibrate.SampleSource;
+import org.sparkquant.job.spark.EngineThreads;
+import org.sparkquant.job.samples.PlacedSamples;
+import org.sparkquant.job.samples.SampleSource;
 import org.sparkquant.job.spark.SparkContexts;
 
 /**

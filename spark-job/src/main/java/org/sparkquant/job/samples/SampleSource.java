@@ -1,4 +1,4 @@
-package org.sparkquant.job.calibrate;
+package org.sparkquant.job.samples;
 
 import java.io.Serializable;
 import java.util.List;

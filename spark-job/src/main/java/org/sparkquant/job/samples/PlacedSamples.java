@@ -1,4 +1,4 @@
-package org.sparkquant.job.calibrate;
+package org.sparkquant.job.samples;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

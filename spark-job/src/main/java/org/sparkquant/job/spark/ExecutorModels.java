@@ -1,7 +1,11 @@
-package org.sparkquant.job.calibrate;
+package org.sparkquant.job.spark;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,6 +22,18 @@ public final class ExecutorModels {
   private static final Map<AutoCloseable, String> leased = new IdentityHashMap<>();
 
   private ExecutorModels() {}
+
+  /** Identifies a prepared model: the model's bytes and the config. */
+  public static String key(byte[] model, String configYaml) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update(model);
+      d.update(configYaml.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** A model in use by one task; closing the lease returns the model. */
   public static final class Lease<T extends AutoCloseable> implements AutoCloseable {

@@ -1,4 +1,4 @@
-package org.sparkquant.job.calibrate;
+package org.sparkquant.job.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package org.sparkquant.job.calibrate;
+package org.sparkquant.job.spark;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;

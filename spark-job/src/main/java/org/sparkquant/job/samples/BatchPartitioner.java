@@ -1,4 +1,4 @@
-package org.sparkquant.job.calibrate;
+package org.sparkquant.job.samples;
 
 import org.apache.spark.Partitioner;
 

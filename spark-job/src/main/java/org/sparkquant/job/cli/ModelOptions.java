@@ -1,0 +1,33 @@
+package org.sparkquant.job.cli;
+
+import java.nio.file.Path;
+import org.sparkquant.job.pipeline.ModelRequest;
+import picocli.CommandLine.Option;
+
+/** The model, quantizer config and output options every command that writes a model takes. */
+public final class ModelOptions {
+  @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The FP32 ONNX model.")
+  Path model;
+
+  @Option(names = "--preset", paramLabel = "P", description = "Preset (default: the command's; see its description).")
+  String preset;
+
+  @Option(names = "--config", paramLabel = "F.yaml",
+      description = "Quantizer and data config (YAML or JSON): preset, mode, weights, activations, per-layer rules,"
+          + " data.")
+  Path configFile;
+
+  @Option(names = "--mode", paramLabel = "graph|eager",
+      description = "graph (default) folds BatchNorm into convolutions first; eager quantizes the graph as it is.")
+  String mode;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
+  Path output;
+
+  @Option(names = "--overwrite", description = "Replace an existing output directory.")
+  boolean overwrite;
+
+  ModelRequest request() {
+    return new ModelRequest(model, preset, configFile, mode, output, overwrite);
+  }
+}

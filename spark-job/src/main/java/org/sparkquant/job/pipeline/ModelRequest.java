@@ -1,0 +1,45 @@
+package org.sparkquant.job.pipeline;
+
+import java.nio.file.Path;
+import org.sparkquant.core.quantizer.QuantizerConfig;
+import org.sparkquant.io.config.QuantizerConfigFiles;
+
+/**
+ * The model, quantizer config and output every command takes.
+ *
+ * @param model the FP32 ONNX model
+ * @param preset a preset name, or null
+ * @param configFile a YAML or JSON config, or null (not both with {@code preset})
+ * @param mode {@code graph} or {@code eager}, or null for the config's
+ * @param output the output directory
+ * @param overwrite whether an existing output may be replaced
+ */
+public record ModelRequest(Path model, String preset, Path configFile, String mode, Path output, boolean overwrite) {
+  public ModelRequest {
+    if (preset != null && configFile != null) {
+      throw new UsageError("give --preset or --config, not both");
+    }
+    if (mode != null && !mode.equals("graph") && !mode.equals("eager")) {
+      throw new UsageError("--mode: '" + mode + "' is not one of graph, eager");
+    }
+  }
+
+  /** The config from the config file or the preset (else {@code defaultPreset}), with the mode applied. */
+  public QuantizerConfig config(String defaultPreset) {
+    QuantizerConfig config;
+    if (configFile != null) {
+      config = QuantizerConfigFiles.read(configFile);
+    } else {
+      try {
+        config = QuantizerConfig.preset(preset == null ? defaultPreset : preset);
+      } catch (IllegalArgumentException e) {
+        throw new UsageError("--preset: " + e.getMessage());
+      }
+    }
+    if (mode == null) {
+      return config;
+    }
+    return config.withMode(mode.equals("graph") ? QuantizerConfig.ExecutionMode.GRAPH
+        : QuantizerConfig.ExecutionMode.EAGER);
+  }
+}

@@ -1,0 +1,38 @@
+package org.sparkquant.job.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.sparkquant.core.graph.Graph;
+import org.sparkquant.io.onnx.OnnxModelWriter;
+import org.sparkquant.io.output.AtomicDirectory;
+
+/**
+ * Writes an output directory all at once: {@code model.onnx}, {@code report.json} (the typed report in its JSON form,
+ * snake_case keys) and whatever a command adds, into a temporary directory that is renamed into place and then marked
+ * with {@code _SUCCESS}.
+ */
+public final class OutputCommit {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private OutputCommit() {}
+
+  /** Writes {@code model} and {@code report}, then what {@code more} adds, to {@code output} atomically. */
+  static void write(Path output, boolean overwrite, Graph model, Object report, AtomicDirectory.Writer more)
+      throws IOException {
+    AtomicDirectory.write(output, overwrite, dir -> {
+      new OnnxModelWriter().write(model, dir.resolve("model.onnx"));
+      JSON.writeValue(dir.resolve("report.json").toFile(), report);
+      more.writeTo(dir);
+    });
+  }
+
+  /** The JSON form of a report, as {@code report.json} holds it. */
+  public static String json(Object report) throws IOException {
+    return JSON.writeValueAsString(report);
+  }
+}

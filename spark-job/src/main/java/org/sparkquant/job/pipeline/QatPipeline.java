@@ -1,0 +1,147 @@
+package org.sparkquant.job.pipeline;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.ValueInfo;
+import org.sparkquant.core.qat.LrSchedule;
+import org.sparkquant.core.qat.Optimizer;
+import org.sparkquant.core.qat.QatLoss;
+import org.sparkquant.core.qat.QatOptions;
+import org.sparkquant.core.quantizer.Backend;
+import org.sparkquant.core.quantizer.QuantizerConfig;
+import org.sparkquant.core.quantizer.WeightQuantizer;
+import org.sparkquant.io.config.QuantizerConfigFiles;
+import org.sparkquant.io.data.DataConfig;
+import org.sparkquant.io.onnx.OnnxModelWriter;
+import org.sparkquant.job.qat.Checkpoints;
+import org.sparkquant.job.qat.QatJob;
+import org.sparkquant.job.spark.SparkContexts;
+
+/**
+ * {@code qat}: distributed quantization-aware training on Spark with checkpoints, then ONNX QDQ export, with its
+ * report; the checkpoints move into the output when they are on the local disk.
+ */
+public final class QatPipeline {
+  private QatPipeline() {}
+
+  /** What ran. */
+  public record Result(QuantizerConfig config, QatReport report) {}
+
+  /** Checks the request, trains (default preset w4g32) and commits the output; progress goes to {@code out}. */
+  public static Result run(ModelRequest model, DataRequest data, QatRequest training, PrintWriter out)
+      throws IOException {
+    QuantizerConfig config = model.config("w4g32");
+    if (training.learnableScales() && (config.weights().type().isFloat()
+        || config.quantizesActivations() && config.activations().type().isFloat())) {
+      throw new UsageError("--learnable-scales needs integer types; preset " + config.preset() + " has float types");
+    }
+    if (training.resume() && model.overwrite()) {
+      throw new UsageError("give --resume or --overwrite, not both");
+    }
+    DataJobDriver driver = new DataJobDriver(model, data, out);
+    DataJobDriver.Inputs in = driver.load();
+    QatLoss lossKind = lossKind(training.loss(), in.graph(), in.data());
+    long started = System.nanoTime();
+    SparkConf conf = driver.sparkConf("qat");
+    Checkpoints checkpoints = new Checkpoints(checkpointUri(model, training),
+        SparkContexts.hadoopConfiguration(conf));
+    if (training.resume() && checkpoints.isEmpty()) {
+      throw new IllegalArgumentException("no checkpoint in '" + checkpoints.uri() + "' to resume from");
+    }
+    if (!training.resume() && !checkpoints.isEmpty()) {
+      if (!model.overwrite()) {
+        throw new IllegalArgumentException("checkpoint directory '" + checkpoints.uri() + "' holds the checkpoints of"
+            + " an earlier run; pass --resume to continue it or --overwrite to start over");
+      }
+      checkpoints.delete();
+    }
+    List<String> files = driver.files(conf, in.data());
+    QatJob.Spec spec = new QatJob.Spec(QuantizerConfigFiles.toYaml(config), options(training, lossKind), in.data(),
+        in.tokenizer(), files, data.sampleLimit(), data.seed(), data.batchSize(), training.microBatchSize(),
+        training.epochs() == null ? 3 : training.epochs(), training.steps() == null ? 0 : training.steps(),
+        training.validationFraction(), data.partitions() == null ? 0 : data.partitions(),
+        training.checkpointEvery());
+    String sha = Provenance.sha256(model.model());
+    byte[] modelBytes = new OnnxModelWriter().toBytes(in.graph());
+    try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+      QatJob.Result result = QatJob.run(sc, in.graph(), modelBytes, sha, spec, checkpoints, training.resume(), out);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      WeightQuantizer.Plan plan = result.trainer().plan(result.state());
+      Provenance provenance = driver.provenance(config, sha, result.dataHash(), files.size(), sc.sc().applicationId())
+          .withTraining(result.history().fingerprint(),
+              checkpoints.localDirectory() != null ? "checkpoints" : checkpoints.uri());
+      Graph exported = provenance.writeTo(result.trainer().finalize(result.state(), Backend.ONNX_QDQ), config,
+              (long) result.plan().samples())
+          .metadata("sparkquant.qat_steps", Long.toString(result.state().step()))
+          .build();
+      QatReport report = QatReport.of(plan, result, seconds, provenance);
+      Path local = checkpoints.localDirectory();
+      driver.write(exported, report, dir -> {
+        if (local != null && Files.isDirectory(local)) {
+          Files.move(local, dir.resolve("checkpoints"));
+        }
+      });
+      return new Result(config, report);
+    }
+  }
+
+  private static QatLoss lossKind(String loss, Graph graph, DataConfig data) {
+    QatLoss kind;
+    ValueInfo output = graph.outputs().get(0);
+    try {
+      kind = QatLoss.parse(loss, output);
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("--loss: " + e.getMessage());
+    }
+    if (kind.needsLabels()) {
+      if (data.labels() == null) {
+        throw new UsageError("--loss ce needs labels: set data.label in the config (a jsonl field, a parquet or"
+            + " arrow column, or the image directories' class names)");
+      }
+      if (output.dims() == null || output.dims().size() != 2) {
+        throw new UsageError("--loss ce needs a model whose first output is [batch, classes] logits; output '"
+            + output.name() + "' has shape " + output.shapeText());
+      }
+      int named = data.labels().classes().size();
+      if (named > 0 && output.dims().get(1).isKnown() && output.dims().get(1).size() != named) {
+        throw new UsageError("data.label.classes names " + named + " classes but output '" + output.name()
+            + "' has " + output.dims().get(1).size());
+      }
+    }
+    return kind;
+  }
+
+  /** The options; the schedule's total steps are set by the job once the samples are known. */
+  private static QatOptions options(QatRequest training, QatLoss lossKind) {
+    Optimizer.Kind kind;
+    LrSchedule.Kind scheduleKind;
+    try {
+      kind = Optimizer.Kind.parse(training.optimizer());
+      scheduleKind = LrSchedule.Kind.parse(training.schedule());
+    } catch (IllegalArgumentException e) {
+      throw new UsageError(e.getMessage());
+    }
+    Optimizer.Config opt = kind == Optimizer.Kind.SGD
+        ? new Optimizer.Config(kind, training.momentum(), 0.9, 0.999, 1e-8, training.weightDecay())
+        : Optimizer.Config.adamW().withWeightDecay(training.weightDecay());
+    return QatOptions.defaults(lossKind, training.lr(), 1).withOptimizer(opt)
+        .withSchedule(new LrSchedule(training.lr(), training.warmupSteps(), 1, scheduleKind))
+        .withWeightScales(training.learnableScales() ? QatOptions.WeightScales.LEARNED : QatOptions.WeightScales.RANGE)
+        .withLearnedActivationScales(training.learnableScales())
+        .withFreezeObserversAfter(training.freezeObserversAfter() == null ? Long.MAX_VALUE
+            : training.freezeObserversAfter())
+        .withFreezeBatchNormAfter(training.freezeBnAfter() == null ? Long.MAX_VALUE : training.freezeBnAfter());
+  }
+
+  private static String checkpointUri(ModelRequest model, QatRequest training) {
+    Path output = model.output();
+    return training.checkpointDir() != null ? training.checkpointDir()
+        : output.toAbsolutePath().normalize().resolveSibling(output.getFileName() + ".checkpoints").toUri().toString();
+  }
+}

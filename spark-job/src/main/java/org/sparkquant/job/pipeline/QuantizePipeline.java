@@ -1,0 +1,37 @@
+package org.sparkquant.job.pipeline;
+
+import java.io.IOException;
+import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.quantizer.QuantizerConfig;
+import org.sparkquant.core.quantizer.WeightQuantizer;
+import org.sparkquant.io.onnx.OnnxModelReader;
+import org.sparkquant.io.output.AtomicDirectory;
+
+/** {@code quantize}: data-free weight quantization (round to nearest) into an ONNX QDQ model, with its report. */
+public final class QuantizePipeline {
+  private QuantizePipeline() {}
+
+  /** What ran. */
+  public record Result(QuantizerConfig config, QuantizeReport report) {}
+
+  /**
+   * Quantizes {@code request}'s model (default preset w8) and commits the output.
+   *
+   * @param matMulNBits store 4-bit blocked MatMul weights as ONNX Runtime's {@code com.microsoft:MatMulNBits}
+   */
+  public static Result run(ModelRequest request, boolean matMulNBits) throws IOException {
+    QuantizerConfig config = request.config("w8");
+    if (config.quantizesActivations()) {
+      throw new UsageError("preset " + config.preset()
+          + " quantizes activations, which needs calibration data: use 'sparkquant calibrate'");
+    }
+    AtomicDirectory.checkWritable(request.output(), request.overwrite());
+    Graph graph = new OnnxModelReader().read(request.model());
+    WeightQuantizer.Result result = WeightQuantizer.quantize(graph, config, matMulNBits);
+    Provenance provenance = Provenance.of(request, config, matMulNBits);
+    QuantizeReport report = QuantizeReport.of(result, provenance);
+    OutputCommit.write(request.output(), request.overwrite(),
+        provenance.writeTo(result.graph(), config, null).build(), report, dir -> { });
+    return new Result(config, report);
+  }
+}
