@@ -23,6 +23,7 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFiles;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.data.TokenizerFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
@@ -155,8 +156,8 @@ public final class DataJobOptions {
     Graph graph = new OnnxModelReader().read(model);
     byte[] tokenizerBytes = tokenizer == null ? null : TokenizerFiles.read(tokenizer);
     DataConfig dataConfig = dataConfig();
-    dataConfig.checkFits(graph.inputs(), tokenizerBytes);
-    dataConfig = dataConfig.bindTo(graph.inputs());
+    ModelFit.check(dataConfig, graph.inputs(), tokenizerBytes);
+    dataConfig = ModelFit.bind(dataConfig, graph.inputs());
     checkRunsOn(graph, dataConfig);
     return new Inputs(graph, tokenizerBytes, dataConfig);
   }
@@ -186,7 +187,7 @@ public final class DataJobOptions {
     SparkConf settings = new SparkConf();
     sparkConf.forEach(settings::set);
     boolean selfCheck = EngineSelfCheck.enabled(settings);
-    Map<String, long[]> shapes = selfCheck ? dataConfig.selfCheckShapes() : dataConfig.trialShapes();
+    Map<String, long[]> shapes = selfCheck ? ModelFit.selfCheckShapes(dataConfig) : ModelFit.trialShapes(dataConfig);
     try {
       if (selfCheck) {
         spec.commandLine().getOut().println(KernelSelfCheck.verify(graph, shapes).summary());
@@ -214,7 +215,7 @@ public final class DataJobOptions {
   /** The data files, listed through Hadoop file systems (and, for labelled images, each one's class checked). */
   List<String> files(SparkConf conf, DataConfig dataConfig) throws IOException {
     List<String> files = DataFiles.list(data, dataConfig.format(), SparkContexts.hadoopConfiguration(conf));
-    dataConfig.checkLabelsOf(files);
+    ModelFit.checkLabelsOf(dataConfig, files);
     return files;
   }
 
