@@ -12,10 +12,11 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sparkquant.io.data.DataConfig;
-import org.sparkquant.io.data.DataConfig.Column;
-import org.sparkquant.io.data.DataConfig.ColumnType;
-import org.sparkquant.io.data.DataConfig.Images;
+import org.sparkquant.io.data.Column;
+import org.sparkquant.io.data.ColumnType;
+import org.sparkquant.io.data.Images;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.Labels;
 
 /**
  * Reads the optional {@code data:} section of a config file (the file {@link QuantizerConfigFiles} reads) into a
@@ -136,7 +137,7 @@ public final class DataConfigFiles {
             : base.layout());
   }
 
-  private static DataConfig.Labels labels(JsonNode n, String where) {
+  private static Labels labels(JsonNode n, String where) {
     String p = "data.label.";
     mapping(n, where, "data.label");
     onlyKeys(n, where, p, LABEL_KEYS);
@@ -158,7 +159,7 @@ public final class DataConfigFiles {
         classes.add(name.asText());
       }
     }
-    return new DataConfig.Labels(source, classes);
+    return new Labels(source, classes);
   }
 
   private static List<Column> columns(JsonNode n, String where) {

@@ -27,7 +27,6 @@ import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.sparkquant.io.data.DataConfig.Column;
 
 /**
  * Arrow IPC rows: the file format (Feather v2, {@code ARROW1} magic) or the stream format, read whole into memory
@@ -40,11 +39,11 @@ final class ArrowSampleReader implements SampleReader {
   private static final byte[] FILE_MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
 
   private final List<Column> columns;
-  private final DataConfig.Labels labels;
+  private final Labels labels;
   /** The input columns, then the label column if any. */
   private final List<Column> read;
 
-  ArrowSampleReader(List<Column> columns, DataConfig.Labels labels) {
+  ArrowSampleReader(List<Column> columns, Labels labels) {
     this.columns = List.copyOf(columns);
     this.labels = labels;
     this.read = TabularPayload.readColumns(this.columns, labels);

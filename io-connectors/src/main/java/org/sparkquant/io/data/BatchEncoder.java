@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Turns a batch of payloads from a {@link SampleReader} into model inputs. Encoders may hold native resources (the
- * tokenizer), so they are made on the executor with {@link DataConfig#newEncoder(byte[])} and closed after use; using
+ * tokenizer), so they are made on the executor with {@link DataFormats#newEncoder} and closed after use; using
  * one after {@link #close()} is an {@link IllegalStateException}.
  */
 public interface BatchEncoder extends AutoCloseable {

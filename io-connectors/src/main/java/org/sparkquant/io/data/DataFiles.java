@@ -18,16 +18,13 @@ import org.apache.hadoop.fs.Path;
  * order of samples deterministic across runs.
  *
  * <p>Hidden files and directories (names starting with {@code .} or {@code _}, such as {@code _SUCCESS} and checksum
- * files) are skipped. Inside directories and glob matches, {@link DataFormat#IMAGES} keeps only {@code png},
- * {@code jpg}, {@code jpeg} and {@code bmp}, {@link DataFormat#PARQUET} only {@code *.parquet} and
- * {@link DataFormat#ARROW} only {@code *.arrow}, {@code *.feather} and {@code *.ipc} (case-insensitive); text and
- * JSON lines take every file. A single file named explicitly is taken as it is.
+ * files) are skipped. Inside directories and glob matches, each format keeps only the files with its
+ * {@link SampleFormat#fileExtensions() extensions} (case-insensitive): {@link DataFormat#IMAGES} {@code png},
+ * {@code jpg}, {@code jpeg} and {@code bmp}, {@link DataFormat#PARQUET} {@code *.parquet} and {@link DataFormat#ARROW}
+ * {@code *.arrow}, {@code *.feather} and {@code *.ipc}; text and JSON lines take every file. A single file named
+ * explicitly is taken as it is.
  */
 public final class DataFiles {
-  private static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp");
-  private static final Set<String> PARQUET_EXTENSIONS = Set.of("parquet");
-  private static final Set<String> ARROW_EXTENSIONS = Set.of("arrow", "feather", "ipc");
-
   private DataFiles() {}
 
   /**
@@ -112,26 +109,17 @@ public final class DataFiles {
 
   /** Whether a file of this name counts as data of {@code format} when found in a directory or by a glob. */
   static boolean accepts(DataFormat format, String name) {
-    Set<String> extensions = extensions(format);
-    if (extensions == null) {
+    Set<String> extensions = DataFormats.of(format).fileExtensions();
+    if (extensions.isEmpty()) {
       return true;
     }
     int dot = name.lastIndexOf('.');
     return dot >= 0 && extensions.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
   }
 
-  private static Set<String> extensions(DataFormat format) {
-    return switch (format) {
-      case TEXT, JSONL -> null;
-      case IMAGES -> IMAGE_EXTENSIONS;
-      case PARQUET -> PARQUET_EXTENSIONS;
-      case ARROW -> ARROW_EXTENSIONS;
-    };
-  }
-
   private static String lookedFor(DataFormat format) {
-    Set<String> extensions = extensions(format);
-    return extensions == null ? " (hidden files are skipped)"
+    Set<String> extensions = DataFormats.of(format).fileExtensions();
+    return extensions.isEmpty() ? " (hidden files are skipped)"
         : " (looked for " + String.join(", ", extensions.stream().sorted().map(e -> "*." + e).toList()) + ")";
   }
 }

@@ -14,7 +14,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.io.data.DataConfig.Images;
 
 /**
  * Images to one float tensor, as {@link Images} describes. Decoding uses {@code javax.imageio} (PNG, JPEG, BMP);

@@ -15,9 +15,9 @@ final class ImageSampleReader implements SampleReader {
   private static final long serialVersionUID = 1L;
 
   /** The classes by directory name, or null for unlabelled images. */
-  private final DataConfig.Labels labels;
+  private final Labels labels;
 
-  ImageSampleReader(DataConfig.Labels labels) {
+  ImageSampleReader(Labels labels) {
     this.labels = labels;
   }
 

@@ -9,7 +9,7 @@ import org.sparkquant.core.graph.Tensor;
 
 /**
  * Encodes labelled payloads: each ends with its sample's class index as a little-endian int64, which readers append
- * ({@link #withLabel}) when the data has {@link DataConfig.Labels}. The label is cut off, the rest goes to the wrapped
+ * ({@link #withLabel}) when the data has {@link Labels}. The label is cut off, the rest goes to the wrapped
  * encoder, and the batch carries the labels as an INT64 {@code [batch]} tensor.
  */
 final class LabelledEncoder implements BatchEncoder {

@@ -29,9 +29,9 @@ final class LineSampleReader implements SampleReader {
   /** The JSON field to take, or null for plain text. */
   private final String field;
   /** Where JSON lines hold their labels, or null. */
-  private final DataConfig.Labels labels;
+  private final Labels labels;
 
-  LineSampleReader(String field, DataConfig.Labels labels) {
+  LineSampleReader(String field, Labels labels) {
     this.field = field;
     this.labels = labels;
   }

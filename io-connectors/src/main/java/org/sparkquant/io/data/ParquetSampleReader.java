@@ -18,7 +18,6 @@ import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
-import org.sparkquant.io.data.DataConfig.Column;
 
 /**
  * Parquet rows, reading only the configured columns, one row group at a time. A column may be a number, a list of
@@ -28,11 +27,11 @@ final class ParquetSampleReader implements SampleReader {
   private static final long serialVersionUID = 1L;
 
   private final List<Column> columns;
-  private final DataConfig.Labels labels;
+  private final Labels labels;
   /** The input columns, then the label column if any. */
   private final List<Column> read;
 
-  ParquetSampleReader(List<Column> columns, DataConfig.Labels labels) {
+  ParquetSampleReader(List<Column> columns, Labels labels) {
     this.columns = List.copyOf(columns);
     this.labels = labels;
     this.read = TabularPayload.readColumns(this.columns, labels);

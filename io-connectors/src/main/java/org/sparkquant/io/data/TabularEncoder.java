@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.io.data.DataConfig.Column;
 
 /** Parquet and Arrow rows to tensors: each column's values stacked to {@code [batch] + shape}. */
 final class TabularEncoder implements BatchEncoder {

@@ -3,8 +3,6 @@ package org.sparkquant.io.data;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import org.sparkquant.io.data.DataConfig.Column;
-import org.sparkquant.io.data.DataConfig.ColumnType;
 
 /**
  * The payload of one Parquet or Arrow row: for each configured column in order, the number of values as a
@@ -29,7 +27,7 @@ final class TabularPayload {
    * The columns a reader reads: those that feed inputs, then the label column (one integer per row) if the data has
    * {@code labels} (nullable).
    */
-  static List<Column> readColumns(List<Column> columns, DataConfig.Labels labels) {
+  static List<Column> readColumns(List<Column> columns, Labels labels) {
     if (labels == null) {
       return columns;
     }
@@ -41,7 +39,7 @@ final class TabularPayload {
   /** Builds the payloads of rows, one value at a time. */
   static final class RowBuilder {
     private final List<Column> columns;
-    private final DataConfig.Labels labels;
+    private final Labels labels;
     private final String uri;
     private final int size;
     private ByteBuffer row;
@@ -51,7 +49,7 @@ final class TabularPayload {
     private int count;
 
     /** Rows of {@code readColumns(columns, labels)}: the label column, if any, comes last. */
-    RowBuilder(List<Column> columns, DataConfig.Labels labels, String uri) {
+    RowBuilder(List<Column> columns, Labels labels, String uri) {
       this.columns = readColumns(columns, labels);
       this.labels = labels;
       this.uri = uri;

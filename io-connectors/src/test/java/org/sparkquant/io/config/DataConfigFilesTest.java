@@ -16,11 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataConfig;
-import org.sparkquant.io.data.DataConfig.Column;
-import org.sparkquant.io.data.DataConfig.ColumnType;
-import org.sparkquant.io.data.DataConfig.Images;
+import org.sparkquant.io.data.Column;
+import org.sparkquant.io.data.ColumnType;
+import org.sparkquant.io.data.DataFormats;
+import org.sparkquant.io.data.Images;
 import org.sparkquant.io.data.DataFormat;
 import org.sparkquant.io.data.ImagePayload;
+import org.sparkquant.io.data.Labels;
+import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.TestModels;
 import org.sparkquant.io.onnx.TextLines;
@@ -84,11 +87,11 @@ class DataConfigFilesTest {
 
   @Test
   void labelsComeFromAFieldAColumnOrTheImageDirectories() {
-    assertEquals(new DataConfig.Labels("label", List.of()),
+    assertEquals(new Labels("label", List.of()),
         DataConfigFiles.parse("data: {format: jsonl, label: {field: label}}", "test", TEXT).labels());
-    assertEquals(new DataConfig.Labels("y", List.of()), DataConfigFiles.parse(
+    assertEquals(new Labels("y", List.of()), DataConfigFiles.parse(
         "data: {format: parquet, columns: [{column: x}], label: {column: y}}", "test", TEXT).labels());
-    assertEquals(new DataConfig.Labels(null, List.of("0", "180")),
+    assertEquals(new Labels(null, List.of("0", "180")),
         DataConfigFiles.parse("data: {format: images, label: {classes: [0, 180]}}", "test", TEXT).labels());
     assertEquals(null, DataConfigFiles.parse("data: {format: jsonl}", "test", TEXT).labels());
 
@@ -124,15 +127,15 @@ class DataConfigFilesTest {
     DataConfig c = DataConfigFiles.read(file, DataConfig.defaults(DataFormat.IMAGES));
     assertEquals(DataFormat.TEXT, c.format());
     assertEquals(128, c.maxLength());
-    c.checkFits(new OnnxModelReader().read(TestModels.path(TestModels.MINILM)).inputs());
+    ModelFit.check(c, new OnnxModelReader().read(TestModels.path(TestModels.MINILM)).inputs());
   }
 
   @Test
   void ppocrClsExamplePreprocessesAsPaddleOcr() throws IOException {
     Path file = EXAMPLES.resolve("ppocr-cls.yaml");
     assertEquals("w8a8", QuantizerConfigFiles.read(file).preset());
-    DataConfig c = DataConfigFiles.read(file, TEXT)
-        .bindTo(new OnnxModelReader().read(TestModels.path(TestModels.OCR_CLS)).inputs());
+    DataConfig c = ModelFit.bind(DataConfigFiles.read(file, TEXT),
+        new OnnxModelReader().read(TestModels.path(TestModels.OCR_CLS)).inputs());
     assertEquals(Images.paddleOcrLine(48, 192).withInput("x"), c.images());
     int n = 4;
     float[] expected = new float[n * 3 * 48 * 192];
@@ -144,7 +147,7 @@ class DataConfigFilesTest {
       ImageIO.write(img, "png", png);
       payloads.add(new ImagePayload("line" + i + ".png", png.toByteArray()).toBytes());
     }
-    try (BatchEncoder enc = c.newEncoder(null)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(c, null)) {
       assertArrayEquals(expected, enc.encode(payloads).inputs().get("x").floats());
     }
   }

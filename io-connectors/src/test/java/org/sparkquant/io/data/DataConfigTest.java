@@ -9,9 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.Dim;
 import org.sparkquant.core.graph.ValueInfo;
-import org.sparkquant.io.data.DataConfig.Column;
-import org.sparkquant.io.data.DataConfig.ColumnType;
-import org.sparkquant.io.data.DataConfig.Images;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.TestModels;
 
@@ -31,12 +28,12 @@ class DataConfigTest {
   }
 
   private static String error(DataConfig config, List<ValueInfo> inputs) {
-    return assertThrows(IllegalArgumentException.class, () -> config.checkFits(inputs)).getMessage();
+    return assertThrows(IllegalArgumentException.class, () -> ModelFit.check(config, inputs)).getMessage();
   }
 
   @Test
   void textFitsMiniLm() {
-    DataConfig.defaults(DataFormat.TEXT).checkFits(miniLm);
+    ModelFit.check(DataConfig.defaults(DataFormat.TEXT), miniLm);
   }
 
   @Test
@@ -58,11 +55,11 @@ class DataConfigTest {
   @Test
   void imagesBindToTheModelsOnlyFloatInputAndCheckItsShape() {
     DataConfig ppocr = DataConfig.defaults(DataFormat.IMAGES).withImages(Images.paddleOcrLine(48, 192));
-    DataConfig bound = ppocr.bindTo(ocrCls);
+    DataConfig bound = ModelFit.bind(ppocr, ocrCls);
     assertEquals(ocrCls.get(0).name(), bound.images().input());
     DataConfig tooTall = DataConfig.defaults(DataFormat.IMAGES).withImages(Images.paddleOcrLine(32, 192));
     List<ValueInfo> fixed = List.of(input("x", DataType.FLOAT, -1, 3, 48, 192));
-    ppocr.checkFits(fixed);
+    ModelFit.check(ppocr, fixed);
     assertEquals("model input 'x' has shape [batch,3,48,192] but data.images (height_keep_aspect, NCHW) makes"
         + " [batch, 3, 32, 192]", error(tooTall, fixed));
     DataConfig nhwc = DataConfig.defaults(DataFormat.IMAGES).withImages(new Images(null, Images.Resize.FIXED, 48,
@@ -81,7 +78,7 @@ class DataConfigTest {
     DataConfig ok = DataConfig.defaults(DataFormat.PARQUET).withColumns(List.of(
         new Column("pixels", "x", List.of(3L, 32L, 32L), ColumnType.FLOAT32),
         new Column("ids", null, List.of(8L), ColumnType.INT64)));
-    ok.checkFits(model);
+    ModelFit.check(ok, model);
     assertEquals("data.columns is required for --data-format parquet: list the columns as {column, input, shape,"
         + " type}", error(DataConfig.defaults(DataFormat.PARQUET), model));
     assertEquals("model input 'ids' is not fed by --data-format arrow, which feeds [x]",

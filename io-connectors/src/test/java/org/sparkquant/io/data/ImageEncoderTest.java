@@ -17,7 +17,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.io.data.DataConfig.Images;
 import org.sparkquant.io.onnx.TextLines;
 
 class ImageEncoderTest {
@@ -43,11 +42,11 @@ class ImageEncoderTest {
 
   static Tensor encode(Images images, List<String> uris) throws IOException {
     List<byte[]> payloads = new ArrayList<>();
-    SampleReader reader = DataConfig.defaults(DataFormat.IMAGES).reader();
+    SampleReader reader = DataFormats.reader(DataConfig.defaults(DataFormat.IMAGES));
     for (String uri : uris) {
       payloads.addAll(Samples.readAll(reader, uri));
     }
-    try (BatchEncoder enc = DataConfig.defaults(DataFormat.IMAGES).withImages(images).newEncoder(null)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(DataConfig.defaults(DataFormat.IMAGES).withImages(images), null)) {
       EncodedBatch b = enc.encode(payloads);
       assertNull(b.observeMask());
       return b.inputs().get(images.input());

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkquant.core.graph.DataType;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.io.data.DataConfig.Images;
-import org.sparkquant.io.data.DataConfig.Labels;
 import org.sparkquant.io.onnx.TestModels;
 
 class LabelsTest {
@@ -27,9 +25,9 @@ class LabelsTest {
   private static EncodedBatch encode(DataConfig config, List<String> uris, byte[] tokenizer) throws IOException {
     List<byte[]> payloads = new ArrayList<>();
     for (String uri : uris) {
-      payloads.addAll(Samples.readAll(config.reader(), uri));
+      payloads.addAll(Samples.readAll(DataFormats.reader(config), uri));
     }
-    try (BatchEncoder enc = config.newEncoder(tokenizer)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(config, tokenizer)) {
       return enc.encode(payloads);
     }
   }
@@ -86,7 +84,8 @@ class LabelsTest {
   }
 
   private static String error(DataConfig config, String uri) {
-    return assertThrows(IllegalArgumentException.class, () -> Samples.readAll(config.reader(), uri)).getMessage();
+    return assertThrows(IllegalArgumentException.class, () -> Samples.readAll(DataFormats.reader(config), uri))
+        .getMessage();
   }
 
   @Test
@@ -108,16 +107,16 @@ class LabelsTest {
     String expected = "image '" + stray + "' is in directory 'other', which is not one of data.label.classes [0, 180]";
     assertEquals(expected, error(labelled, stray));
     assertEquals(expected, assertThrows(IllegalArgumentException.class,
-        () -> labelled.checkLabelsOf(List.of(up, stray, down))).getMessage());
-    labelled.checkLabelsOf(List.of(up, down));
-    plain.checkLabelsOf(List.of(stray));
+        () -> ModelFit.checkLabelsOf(labelled, List.of(up, stray, down))).getMessage());
+    ModelFit.checkLabelsOf(labelled, List.of(up, down));
+    ModelFit.checkLabelsOf(plain, List.of(stray));
   }
 
   @Test
   void aPayloadWithoutItsLabelIsRefused() {
     DataConfig labelled = DataConfig.defaults(DataFormat.IMAGES).withImages(SMALL)
         .withLabels(new Labels(null, List.of("a")));
-    try (BatchEncoder enc = labelled.newEncoder(null)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(labelled, null)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> enc.encode(List.of(new byte[3])));
       assertEquals("labelled payload 0 has 3 bytes, too short for a label (was it read with the same data.label?)",

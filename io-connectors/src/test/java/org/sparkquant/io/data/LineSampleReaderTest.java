@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LineSampleReaderTest {
-  private static final SampleReader TEXT = DataConfig.defaults(DataFormat.TEXT).reader();
+  private static final SampleReader TEXT = DataFormats.reader(DataConfig.defaults(DataFormat.TEXT));
 
   @Test
   void textSkipsBlankLinesAndHandlesCrlfAndBom(@TempDir Path dir) throws IOException {
@@ -36,9 +36,9 @@ class LineSampleReaderTest {
   void jsonlTakesTheConfiguredField(@TempDir Path dir) throws IOException {
     Path f = dir.resolve("a.jsonl");
     Files.writeString(f, "{\"text\": \"a\", \"prompt\": \"first\"}\n\n{\"prompt\": \"second \\u00e9\"}\r\n");
-    SampleReader reader = DataConfig.defaults(DataFormat.JSONL).withField("prompt").reader();
+    SampleReader reader = DataFormats.reader(DataConfig.defaults(DataFormat.JSONL).withField("prompt"));
     assertEquals(List.of("first", "second é"), Samples.readText(reader, f.toUri().toString()));
-    assertEquals(List.of("a"), Samples.readText(DataConfig.defaults(DataFormat.JSONL).reader(),
+    assertEquals(List.of("a"), Samples.readText(DataFormats.reader(DataConfig.defaults(DataFormat.JSONL)),
         write(dir, "b.jsonl", "{\"text\": \"a\"}\n")));
   }
 
@@ -46,14 +46,14 @@ class LineSampleReaderTest {
   void badJsonNamesFileAndLine(@TempDir Path dir) throws IOException {
     String uri = write(dir, "bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"unterminated}\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(DataConfig.defaults(DataFormat.JSONL).reader(), uri));
+        () -> Samples.readAll(DataFormats.reader(DataConfig.defaults(DataFormat.JSONL)), uri));
     assertEquals(true, e.getMessage().startsWith(uri + ":2: not valid JSON: "), e.getMessage());
     assertEquals(1, e.getMessage().lines().count());
   }
 
   @Test
   void missingOrNonStringFieldNamesTheField(@TempDir Path dir) throws IOException {
-    SampleReader reader = DataConfig.defaults(DataFormat.JSONL).reader();
+    SampleReader reader = DataFormats.reader(DataConfig.defaults(DataFormat.JSONL));
     String missing = write(dir, "m.jsonl", "{\"text\": \"ok\"}\n{\"body\": \"x\"}\n");
     IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class, () -> Samples.readAll(reader, missing));
     assertEquals(missing + ":2: field 'text' is missing; set data.field to the field that holds the text",

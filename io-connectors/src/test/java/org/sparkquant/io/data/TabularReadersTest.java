@@ -38,8 +38,6 @@ import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkquant.core.graph.DataType;
-import org.sparkquant.io.data.DataConfig.Column;
-import org.sparkquant.io.data.DataConfig.ColumnType;
 
 class TabularReadersTest {
   private static final MessageType PARQUET_SCHEMA = MessageTypeParser.parseMessageType(
@@ -105,8 +103,8 @@ class TabularReadersTest {
   }
 
   private static EncodedBatch readAndEncode(DataConfig config, String uri) throws IOException {
-    List<byte[]> payloads = Samples.readAll(config.reader(), uri);
-    try (BatchEncoder enc = config.newEncoder(null)) {
+    List<byte[]> payloads = Samples.readAll(DataFormats.reader(config), uri);
+    try (BatchEncoder enc = DataFormats.newEncoder(config, null)) {
       return enc.encode(payloads);
     }
   }
@@ -123,29 +121,29 @@ class TabularReadersTest {
     DataConfig config = DataConfig.defaults(DataFormat.PARQUET).withColumns(COLUMNS);
     String nulls = writeParquet(dir.resolve("n.parquet"), 4, 2, -1);
     IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(config.reader(), nulls));
+        () -> Samples.readAll(DataFormats.reader(config), nulls));
     assertEquals(nulls + ": row 2: column 'label' is null; every row needs 1 values", e1.getMessage());
 
     String shortRow = writeParquet(dir.resolve("s.parquet"), 4, -1, 1);
     IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(config.reader(), shortRow));
+        () -> Samples.readAll(DataFormats.reader(config), shortRow));
     assertEquals(shortRow + ": row 1: column 'pixels' has 3 values; data.columns shape [2, 2] needs 4",
         e2.getMessage());
 
     String ok = writeParquet(dir.resolve("ok.parquet"), 1, -1, -1);
     DataConfig missing = config.withColumns(List.of(new Column("pixel", "x", List.of(4L), ColumnType.FLOAT32)));
     IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(missing.reader(), ok));
+        () -> Samples.readAll(DataFormats.reader(missing), ok));
     assertEquals(ok + ": no column 'pixel'; columns are [pixels, legacy, label, name]", e3.getMessage());
 
     DataConfig ints = config.withColumns(List.of(new Column("pixels", "x", List.of(4L), ColumnType.INT64)));
     IllegalArgumentException e4 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(ints.reader(), ok));
+        () -> Samples.readAll(DataFormats.reader(ints), ok));
     assertEquals(ok + ": column 'pixels' holds FLOAT values; type int64 needs integers", e4.getMessage());
 
     DataConfig text = config.withColumns(List.of(new Column("name", "x", List.of(), ColumnType.FLOAT32)));
     IllegalArgumentException e5 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(text.reader(), ok));
+        () -> Samples.readAll(DataFormats.reader(text), ok));
     assertTrue(e5.getMessage().startsWith(ok + ": column 'name' holds BINARY values"), e5.getMessage());
   }
 
@@ -210,7 +208,7 @@ class TabularReadersTest {
   void arrowIteratorsCanBeClosedEarly(@TempDir Path dir) throws IOException {
     String uri = writeArrow(dir.resolve("a.feather"), 7, 3, false, -1);
     try (CloseableIterator<byte[]> it =
-        DataConfig.defaults(DataFormat.ARROW).withColumns(COLUMNS).reader().read(uri, new Configuration())) {
+        DataFormats.reader(DataConfig.defaults(DataFormat.ARROW).withColumns(COLUMNS)).read(uri, new Configuration())) {
       assertTrue(it.hasNext());
       it.next();
     }
@@ -221,17 +219,17 @@ class TabularReadersTest {
     DataConfig config = DataConfig.defaults(DataFormat.ARROW).withColumns(COLUMNS);
     String bad = writeArrow(dir.resolve("bad.arrow"), 6, 4, false, 4);
     IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(config.reader(), bad));
+        () -> Samples.readAll(DataFormats.reader(config), bad));
     assertEquals(bad + ": row 4: column 'legacy' has 2 values; data.columns shape [3] needs 3", e1.getMessage());
 
     DataConfig missing = config.withColumns(List.of(new Column("labels", null, List.of(), ColumnType.INT64)));
     IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(missing.reader(), bad));
+        () -> Samples.readAll(DataFormats.reader(missing), bad));
     assertEquals(bad + ": no column 'labels'; columns are [pixels, legacy, label]", e2.getMessage());
 
     String notArrow = Files.writeString(dir.resolve("x.arrow"), "not arrow at all").toUri().toString();
     IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(config.reader(), notArrow));
+        () -> Samples.readAll(DataFormats.reader(config), notArrow));
     assertTrue(e3.getMessage().startsWith(notArrow + " is not a readable Arrow IPC file"), e3.getMessage());
     assertEquals(1, e3.getMessage().lines().count());
   }
@@ -249,7 +247,7 @@ class TabularReadersTest {
   @Test
   void aLabelColumnBecomesTheBatchLabelsInParquetAndArrow(@TempDir Path dir) throws IOException {
     List<Column> inputs = COLUMNS.subList(0, 2);
-    DataConfig.Labels labels = new DataConfig.Labels("label", List.of());
+    Labels labels = new Labels("label", List.of());
     for (DataConfig config : List.of(
         DataConfig.defaults(DataFormat.PARQUET).withColumns(inputs).withLabels(labels),
         DataConfig.defaults(DataFormat.ARROW).withColumns(inputs).withLabels(labels))) {
@@ -262,16 +260,16 @@ class TabularReadersTest {
       assertArrayEquals(unlabelled.inputs().get("x").floats(), b.inputs().get("x").floats());
       assertArrayEquals(unlabelled.inputs().get("legacy").floats(), b.inputs().get("legacy").floats());
 
-      DataConfig twoClasses = config.withLabels(new DataConfig.Labels("label", List.of("a", "b")));
+      DataConfig twoClasses = config.withLabels(new Labels("label", List.of("a", "b")));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Samples.readAll(twoClasses.reader(), uri));
+          () -> Samples.readAll(DataFormats.reader(twoClasses), uri));
       assertEquals(uri + ": row 0: column 'label': label 100 is not a class index below 2 (data.label.classes)",
           e.getMessage());
     }
     String nulls = writeParquet(dir.resolve("n.parquet"), 4, 2, -1);
     DataConfig parquet = DataConfig.defaults(DataFormat.PARQUET).withColumns(inputs).withLabels(labels);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Samples.readAll(parquet.reader(), nulls));
+        () -> Samples.readAll(DataFormats.reader(parquet), nulls));
     assertEquals(nulls + ": row 2: column 'label' is null; every row needs 1 values", e.getMessage());
   }
 }

@@ -41,7 +41,7 @@ class TokenEncoderTest {
 
   @Test
   void batchesArePaddedToTheirLongestSampleAndMaskedThere() {
-    try (BatchEncoder enc = DataConfig.defaults(DataFormat.TEXT).newEncoder(tokenizer)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(DataConfig.defaults(DataFormat.TEXT), tokenizer)) {
       EncodedBatch b = enc.encode(payloads(List.of("hi", "a somewhat longer sentence with more tokens")));
       Tensor ids = b.inputs().get("input_ids");
       long len = ids.shape()[1];
@@ -65,7 +65,7 @@ class TokenEncoderTest {
   @Test
   void longSamplesAreTruncatedToMaxLength() {
     String longText = "word ".repeat(100);
-    try (BatchEncoder enc = DataConfig.defaults(DataFormat.TEXT).withMaxLength(16).newEncoder(tokenizer)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(DataConfig.defaults(DataFormat.TEXT).withMaxLength(16), tokenizer)) {
       EncodedBatch b = enc.encode(payloads(List.of(longText, "short")));
       assertArrayEquals(new long[] {2, 16}, b.inputs().get("input_ids").shape());
       long[] mask = b.observeMask().longs();
@@ -78,8 +78,8 @@ class TokenEncoderTest {
   void tokensEqualTheReferenceTokenizationOfMiniLm() throws IOException {
     List<String> sentences = MiniLmInputs.sentences();
     Map<String, OrtReference.Input> expected = MiniLmInputs.tokenize(sentences);
-    DataConfig config = DataConfig.defaults(DataFormat.TEXT).bindTo(miniLmInputs);
-    try (BatchEncoder enc = config.newEncoder(tokenizer)) {
+    DataConfig config = ModelFit.bind(DataConfig.defaults(DataFormat.TEXT), miniLmInputs);
+    try (BatchEncoder enc = DataFormats.newEncoder(config, tokenizer)) {
       EncodedBatch b = enc.encode(payloads(sentences));
       assertEquals(expected.keySet(), b.inputs().keySet());
       for (String name : expected.keySet()) {
@@ -92,9 +92,9 @@ class TokenEncoderTest {
   @Test
   void onlyTheInputsTheModelHasAreProduced() {
     List<ValueInfo> twoInputs = miniLmInputs.stream().filter(v -> !v.name().equals("token_type_ids")).toList();
-    DataConfig config = DataConfig.defaults(DataFormat.JSONL).bindTo(twoInputs);
+    DataConfig config = ModelFit.bind(DataConfig.defaults(DataFormat.JSONL), twoInputs);
     assertEquals(List.of("input_ids", "attention_mask"), config.tokenInputs());
-    try (BatchEncoder enc = config.newEncoder(tokenizer)) {
+    try (BatchEncoder enc = DataFormats.newEncoder(config, tokenizer)) {
       EncodedBatch b = enc.encode(payloads(List.of("one", "two")));
       assertEquals(List.of("input_ids", "attention_mask"), List.copyOf(b.inputs().keySet()));
       assertEquals(b.inputs().get("attention_mask"), b.observeMask());
@@ -103,7 +103,7 @@ class TokenEncoderTest {
 
   @Test
   void closedEncodersRefuseWork() {
-    BatchEncoder enc = DataConfig.defaults(DataFormat.TEXT).newEncoder(tokenizer);
+    BatchEncoder enc = DataFormats.newEncoder(DataConfig.defaults(DataFormat.TEXT), tokenizer);
     enc.close();
     enc.close();
     assertThrows(IllegalStateException.class, () -> enc.encode(payloads(List.of("x"))));
@@ -112,12 +112,12 @@ class TokenEncoderTest {
   @Test
   void textWithoutTokenizerIsAnError() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> DataConfig.defaults(DataFormat.TEXT).newEncoder(null));
+        () -> DataFormats.newEncoder(DataConfig.defaults(DataFormat.TEXT), null));
     assertEquals("--tokenizer is required for --data-format text", e.getMessage());
     IllegalArgumentException fits = assertThrows(IllegalArgumentException.class,
-        () -> DataConfig.defaults(DataFormat.JSONL).checkFits(miniLmInputs, null));
+        () -> ModelFit.check(DataConfig.defaults(DataFormat.JSONL), miniLmInputs, null));
     assertEquals("--tokenizer is required for --data-format jsonl", fits.getMessage());
-    DataConfig.defaults(DataFormat.TEXT).checkFits(miniLmInputs, tokenizer);
+    ModelFit.check(DataConfig.defaults(DataFormat.TEXT), miniLmInputs, tokenizer);
   }
 
   @Test

@@ -22,6 +22,7 @@ import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
+import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.job.spark.EngineSelfCheck;
 import org.sparkquant.job.spark.FailureInjection;
@@ -85,7 +86,7 @@ public final class CalibrationJob {
     EngineThreads.fixTo(SparkEnv.get().conf().getInt("spark.task.cpus", 1));
     SampleSource source = spec.samples();
     try (ExecutorModels.Lease<PreparedModel> lease = ExecutorModels.lease(modelKey, () -> prepare(modelKey, model.value(), spec));
-        BatchEncoder encoder = source.data().newEncoder(source.tokenizer())) {
+        BatchEncoder encoder = DataFormats.newEncoder(source.data(), source.tokenizer())) {
       PreparedModel m = lease.model();
       m.resetStatistics();
       try (PreparedModel.Mode c = m.calibrationMode()) {

@@ -27,6 +27,7 @@ import org.sparkquant.core.gptq.LayerBoundary;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
+import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.job.samples.BatchPlan;
 import org.sparkquant.job.spark.EngineThreads;
@@ -207,7 +208,7 @@ public final class GptqJob {
       List<Tuple2<Long, byte[]>> out = new ArrayList<>();
       SampleSource source = spec.samples();
       try (ExecutorModels.Lease<HessianCollector> lease = collector(List.of());
-          BatchEncoder encoder = source.data().newEncoder(source.tokenizer())) {
+          BatchEncoder encoder = DataFormats.newEncoder(source.data(), source.tokenizer())) {
         PlacedSamples.forEachBatch(plan, samples, (b, batch) -> {
           try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE)) {
             PlacedSamples.Inputs in = PlacedSamples.encode(encoder, batch, nd);

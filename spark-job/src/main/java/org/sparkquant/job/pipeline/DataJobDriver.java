@@ -18,6 +18,7 @@ import org.sparkquant.io.config.DataConfigFiles;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFiles;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.data.TokenizerFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.output.AtomicDirectory;
@@ -60,8 +61,8 @@ final class DataJobDriver {
     Graph graph = new OnnxModelReader().read(model.model());
     byte[] tokenizerBytes = data.tokenizer() == null ? null : TokenizerFiles.read(data.tokenizer());
     DataConfig dataConfig = dataConfig();
-    dataConfig.checkFits(graph.inputs(), tokenizerBytes);
-    dataConfig = dataConfig.bindTo(graph.inputs());
+    ModelFit.check(dataConfig, graph.inputs(), tokenizerBytes);
+    dataConfig = ModelFit.bind(dataConfig, graph.inputs());
     checkRunsOn(graph, dataConfig);
     return new Inputs(graph, tokenizerBytes, dataConfig);
   }
@@ -89,7 +90,8 @@ final class DataJobDriver {
    */
   private void checkRunsOn(Graph graph, DataConfig dataConfig) {
     boolean selfCheck = EngineSelfCheck.enabled(data.settings());
-    Map<String, long[]> shapes = selfCheck ? dataConfig.selfCheckShapes() : dataConfig.trialShapes();
+    Map<String, long[]> shapes = selfCheck ? ModelFit.selfCheckShapes(dataConfig)
+        : ModelFit.trialShapes(dataConfig);
     try {
       if (selfCheck) {
         out.println(KernelSelfCheck.verify(graph, shapes).summary());
@@ -117,7 +119,7 @@ final class DataJobDriver {
   /** The data files, listed through Hadoop file systems (and, for labelled images, each one's class checked). */
   List<String> files(SparkConf conf, DataConfig dataConfig) throws IOException {
     List<String> files = DataFiles.list(data.data(), dataConfig.format(), SparkContexts.hadoopConfiguration(conf));
-    dataConfig.checkLabelsOf(files);
+    ModelFit.checkLabelsOf(dataConfig, files);
     return files;
   }
 

@@ -26,6 +26,7 @@ import org.sparkquant.core.qat.QatTrainer;
 import org.sparkquant.core.qat.TeacherCache;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
+import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.data.EncodedBatch;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.job.spark.EngineThreads;
@@ -89,7 +90,7 @@ final class TrainingTasks {
         groups = new TeacherGroups(plan);
       }
       boolean distill = !spec.options().loss().needsLabels();
-      try (BatchEncoder encoder = spec.data().newEncoder(spec.tokenizer())) {
+      try (BatchEncoder encoder = DataFormats.newEncoder(spec.data(), spec.tokenizer())) {
         return trainer.partial(n, range[0], range[1], i -> {
           int[] ids = plan.microBatch(step, i);
           return run(encoder, payloads(train, ids), (nd, b) -> m.gradients(qp, !distill ? b
@@ -115,7 +116,7 @@ final class TrainingTasks {
       double sum = 0;
       double reference = 0;
       long count = 0;
-      try (BatchEncoder encoder = spec.data().newEncoder(spec.tokenizer())) {
+      try (BatchEncoder encoder = DataFormats.newEncoder(spec.data(), spec.tokenizer())) {
         for (int i = range[0]; i < range[1]; i++) {
           List<byte[]> batch = new ArrayList<>();
           for (int k = i * micro; k < Math.min((i + 1) * micro, validation.length); k++) {

@@ -19,6 +19,7 @@ import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.CloseableIterator;
+import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.data.EncodedBatch;
 import scala.Tuple2;
 
@@ -206,7 +207,7 @@ public final class PlacedSamples implements AutoCloseable {
   /** Reads file {@code f} and applies {@code action} to every (index, payload). */
   private static void forEachSample(SampleSource source, Map<String, String> hadoop, int f, SampleAction action) {
     String uri = source.files().get(f);
-    try (CloseableIterator<byte[]> it = source.data().reader().read(uri, hadoopConf(hadoop))) {
+    try (CloseableIterator<byte[]> it = DataFormats.reader(source.data()).read(uri, hadoopConf(hadoop))) {
       long i = 0;
       while (it.hasNext()) {
         action.accept(i++, it.next());

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.sparkquant.core.exec.check.KernelSelfCheck;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.io.data.DataConfig;
+import org.sparkquant.io.data.ModelFit;
 
 /**
  * The engine self-check ({@link KernelSelfCheck}) in the JVMs of a Spark job: on the driver before Spark starts (the
@@ -43,7 +44,7 @@ public final class EngineSelfCheck {
     if (inDriver || !enabled(env.conf()) || CHECKED_MODELS.contains(modelKey)) {
       return;
     }
-    KernelSelfCheck.Result r = KernelSelfCheck.verify(graph, data.selfCheckShapes());
+    KernelSelfCheck.Result r = KernelSelfCheck.verify(graph, ModelFit.selfCheckShapes(data));
     CHECKED_MODELS.add(modelKey);
     LOG.info(r.summary());
   }

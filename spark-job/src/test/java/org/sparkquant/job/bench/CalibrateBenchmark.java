@@ -36,7 +36,9 @@ import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFiles;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.data.EncodedBatch;
+import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.data.TokenizerFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
@@ -58,7 +60,7 @@ import org.sparkquant.job.spark.SparkContexts;
  *       the two tasks runs with engine threads = {@code spark.task.cpus} = 1).
  * </ol>
  *
- * <p>Every path tokenizes with the calibration encoder ({@code DataConfig.newEncoder}) inside its timing; the time
+ * <p>Every path tokenizes with the calibration encoder ({@code DataFormats.newEncoder}) inside its timing; the time
  * tokenization alone takes is printed beside. Fixed costs are left out: model loading and preparation, the Spark
  * context, and one untimed warm-up of each path (which also prepares the executor's cached models). The Spark rate
  * is taken over the calibration stage (from a {@link SparkListener}: submission to completion of the stage that runs
@@ -107,8 +109,8 @@ public final class CalibrateBenchmark {
       Path modelPath = TestModels.path(TestModels.MINILM);
       byte[] tokenizer = TokenizerFiles.read(TestModels.path(TestModels.MINILM_TOKENIZER));
       Graph graph = new OnnxModelReader().read(modelPath);
-      DataConfig dataConfig = DataConfig.defaults(DataFormat.TEXT).bindTo(graph.inputs());
-      dataConfig.checkFits(graph.inputs(), tokenizer);
+      DataConfig dataConfig = ModelFit.bind(DataConfig.defaults(DataFormat.TEXT), graph.inputs());
+      ModelFit.check(dataConfig, graph.inputs(), tokenizer);
       QuantizerConfig config = QuantizerConfig.preset("w8a8");
       byte[] modelBytes = new OnnxModelWriter().toBytes(graph);
       System.out.printf("MiniLM w8a8, %d sentences (%s repeated and shuffled) in %d batches of %d; %d round(s)%n",
@@ -119,7 +121,7 @@ public final class CalibrateBenchmark {
       ActivationStatistics inProcessStats;
       List<ActivationStatistics> sparkPartials;
       try (OrtReference ort = new OrtReference(modelPath, THREADS);
-          BatchEncoder encoder = dataConfig.newEncoder(tokenizer);
+          BatchEncoder encoder = DataFormats.newEncoder(dataConfig, tokenizer);
           PreparedModel prepared = new Quantizer(graph, config).prepare();
           JavaSparkContext sc = SparkContexts.start(MASTER, "sparkquant calibrate benchmark")) {
         StageTimes stages = new StageTimes();
@@ -207,9 +209,9 @@ public final class CalibrateBenchmark {
       Path modelPath = TestModels.path(TestModels.MINILM);
       byte[] tokenizer = TokenizerFiles.read(TestModels.path(TestModels.MINILM_TOKENIZER));
       Graph graph = new OnnxModelReader().read(modelPath);
-      DataConfig dataConfig = DataConfig.defaults(DataFormat.TEXT).bindTo(graph.inputs());
+      DataConfig dataConfig = ModelFit.bind(DataConfig.defaults(DataFormat.TEXT), graph.inputs());
       EngineThreads.fixTo(THREADS);
-      try (BatchEncoder encoder = dataConfig.newEncoder(tokenizer);
+      try (BatchEncoder encoder = DataFormats.newEncoder(dataConfig, tokenizer);
           PreparedModel prepared = new Quantizer(graph, QuantizerConfig.preset("w8a8")).prepare();
           DjlExecutor fp32 = new DjlExecutor(graph)) {
         List<EncodedBatch> encoded = batches.stream().map(encoder::encode).toList();
@@ -339,7 +341,7 @@ public final class CalibrateBenchmark {
       Path modelPath = TestModels.path(TestModels.MINILM);
       byte[] tokenizer = TokenizerFiles.read(TestModels.path(TestModels.MINILM_TOKENIZER));
       Graph graph = new OnnxModelReader().read(modelPath);
-      DataConfig dataConfig = DataConfig.defaults(DataFormat.TEXT).bindTo(graph.inputs());
+      DataConfig dataConfig = ModelFit.bind(DataConfig.defaults(DataFormat.TEXT), graph.inputs());
       QuantizerConfig config = QuantizerConfig.preset("w8a8");
       byte[] modelBytes = new OnnxModelWriter().toBytes(graph);
       System.out.printf("MiniLM w8a8 calibration on %s, %d partitions, %,d sentences; heap -Xmx %d MB; sampling"

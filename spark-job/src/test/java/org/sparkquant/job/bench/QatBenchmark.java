@@ -27,7 +27,9 @@ import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFiles;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.data.EncodedBatch;
+import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.data.TokenizerFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
@@ -88,7 +90,7 @@ public final class QatBenchmark {
     Path modelPath = TestModels.path(TestModels.MINILM);
     byte[] tokenizer = TokenizerFiles.read(TestModels.path(TestModels.MINILM_TOKENIZER));
     Graph graph = new OnnxModelReader().read(modelPath);
-    DataConfig dataConfig = DataConfig.defaults(DataFormat.TEXT).bindTo(graph.inputs());
+    DataConfig dataConfig = ModelFit.bind(DataConfig.defaults(DataFormat.TEXT), graph.inputs());
     QuantizerConfig config = QuantizerConfig.preset("w4g32");
     QatOptions options = QatOptions.defaults(QatLoss.COSINE, 1e-4, 1000);
     System.out.printf("MiniLM w4g32 QAT, %d steps of %d sentences per round, %d round(s), %d threads%n",
@@ -96,7 +98,7 @@ public final class QatBenchmark {
     EngineThreads.fixTo(THREADS);
     List<double[]> perRound = new ArrayList<>();
     try (OrtReference ort = new OrtReference(modelPath, THREADS);
-        BatchEncoder encoder = dataConfig.newEncoder(tokenizer);
+        BatchEncoder encoder = DataFormats.newEncoder(dataConfig, tokenizer);
         QatModel model = new QatModel(graph, config, options)) {
       QatTrainer trainer = model.trainer();
       TeacherCache teachers = new TeacherCache(1L << 30);

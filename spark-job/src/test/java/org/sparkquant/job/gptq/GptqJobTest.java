@@ -24,6 +24,8 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.DataFormats;
+import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.data.TokenizerFiles;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.onnx.OnnxModelWriter;
@@ -48,7 +50,7 @@ class GptqJobTest {
     Path data = Files.write(dir.resolve("sentences.txt"), sentences, StandardCharsets.UTF_8);
     Graph graph = new OnnxModelReader().read(TestModels.path(TestModels.MINILM));
     byte[] tokenizer = TokenizerFiles.read(TestModels.path(TestModels.MINILM_TOKENIZER));
-    DataConfig dataConfig = DataConfig.defaults(DataFormat.TEXT).bindTo(graph.inputs());
+    DataConfig dataConfig = ModelFit.bind(DataConfig.defaults(DataFormat.TEXT), graph.inputs());
     QuantizerConfig config = QuantizerConfigFiles.parse(CONFIG, "test");
     GptqLayers layers = GptqLayers.of(graph, config);
     assertEquals(4, layers.groups().size());
@@ -57,7 +59,7 @@ class GptqJobTest {
     List<GptqQuantizer.Batch> batches = new ArrayList<>();
     GptqQuantizer reference;
     try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), DjlExecutor.ENGINE);
-        BatchEncoder encoder = dataConfig.newEncoder(tokenizer)) {
+        BatchEncoder encoder = DataFormats.newEncoder(dataConfig, tokenizer)) {
       for (int b = 0; b < sentences.size(); b += 4) {
         List<byte[]> batch = sentences.subList(b, b + 4).stream()
             .map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
