@@ -54,7 +54,7 @@ final class ImagesFormat implements SampleFormat {
   public BatchEncoder inputEncoder(DataConfig config, byte[] tokenizerJsonOrNull) {
     if (config.images().input() == null) {
       throw new IllegalArgumentException("data.images.input is not set; set it, or bind the config to the model"
-          + " (DataConfig.bindTo) to use the model's only float input");
+          + " (ModelFit.bind) to use the model's only float input");
     }
     return new ImageEncoder(config.images());
   }
@@ -97,7 +97,7 @@ final class ImagesFormat implements SampleFormat {
   public Map<String, long[]> batchShapes(DataConfig config, long batch, long sequenceLength) {
     Images images = config.images();
     if (images.input() == null) {
-      throw new IllegalStateException("bind the config to the model first (DataConfig.bindTo)");
+      throw new IllegalStateException("bind the config to the model first (ModelFit.bind)");
     }
     Map<String, long[]> shapes = new LinkedHashMap<>();
     shapes.put(images.input(), ModelInputChecks.withBatch(batch, images.sampleShape()));
