@@ -9,7 +9,7 @@ import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
-import org.sparkquant.core.numerics.EngineQuantizer;
+import org.sparkquant.core.exec.quant.EngineQuantizer;
 import org.sparkquant.core.numerics.Granularity;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.QuantType;
