@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Set;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.GraphPass;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.graph.ValueInfo;
-import org.sparkquant.core.passes.GraphPass;
 
 /**
  * Executor-private rewrite of decomposed subgraphs that exporters emit into single engine kernels:

@@ -1,30 +1,22 @@
 package org.sparkquant.core.exec;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
-import org.sparkquant.core.exec.ops.ActivationOps;
-import org.sparkquant.core.exec.ops.ContribOps;
-import org.sparkquant.core.exec.ops.ConvOps;
-import org.sparkquant.core.exec.ops.ElementwiseOps;
-import org.sparkquant.core.exec.ops.FusedOps;
-import org.sparkquant.core.exec.ops.MatrixOps;
-import org.sparkquant.core.exec.ops.NormalizationOps;
-import org.sparkquant.core.exec.ops.PoolOps;
-import org.sparkquant.core.exec.ops.QuantOps;
-import org.sparkquant.core.exec.ops.ReductionOps;
-import org.sparkquant.core.exec.ops.ResizeOp;
-import org.sparkquant.core.exec.ops.ShapeOps;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.ModelFormatException;
 import org.sparkquant.core.graph.Node;
 
 /**
- * Operator kernels by ONNX op type (default domain). {@link #standard()} holds every operator SparkQuant runs; adding
- * one is registering one more {@link OpSpec}.
+ * Operator kernels by ONNX op type (default domain). {@link #standard()} holds every operator SparkQuant runs, from the
+ * {@link OpLibrary} families found on the class path; adding one is registering one more {@link OpSpec}.
  */
 public final class OpRegistry {
   /** Lowest and highest default-domain operator set versions whose models are accepted. */
@@ -44,20 +36,21 @@ public final class OpRegistry {
     return STANDARD;
   }
 
+  /**
+   * Every {@link OpLibrary} on this class's class path, registered in the order of their class names, so the
+   * registry is the same whatever order the service files are found in.
+   */
   private static OpRegistry createStandard() {
+    List<OpLibrary> libraries = new ArrayList<>();
+    ServiceLoader.load(OpLibrary.class, OpLibrary.class.getClassLoader()).forEach(libraries::add);
+    if (libraries.isEmpty()) {
+      throw new IllegalStateException(
+          "no operator kernels found: META-INF/services/" + OpLibrary.class.getName()
+              + " is missing from the class path; a fat jar must merge service files (ServicesResourceTransformer)");
+    }
+    libraries.sort(Comparator.comparing(l -> l.getClass().getName()));
     OpRegistry r = new OpRegistry();
-    ElementwiseOps.register(r);
-    ActivationOps.register(r);
-    MatrixOps.register(r);
-    ConvOps.register(r);
-    PoolOps.register(r);
-    NormalizationOps.register(r);
-    ReductionOps.register(r);
-    ShapeOps.register(r);
-    ResizeOp.register(r);
-    QuantOps.register(r);
-    ContribOps.register(r);
-    FusedOps.register(r);
+    libraries.forEach(l -> l.register(r));
     return r;
   }
 

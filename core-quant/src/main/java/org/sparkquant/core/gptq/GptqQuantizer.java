@@ -15,6 +15,7 @@ import org.sparkquant.core.numerics.ScalarQuantizer;
 import org.sparkquant.core.passes.QuantizedWeights;
 import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.core.quantizer.WeightSpec;
+import org.sparkquant.core.sum.FixedTreeSum;
 
 /**
  * GPTQ over a whole model, sequentially: the groups of {@link GptqLayers} are solved in order, each on statistics

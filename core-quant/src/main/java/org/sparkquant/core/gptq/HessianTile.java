@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * A slice of a partial Hessian sum as it travels between processes: the batches {@code [lo, hi)} it sums (a span of
- * {@link FixedTreeSum}), the tile (a contiguous range of the upper triangle), the rows counted and the tile's
+ * {@link org.sparkquant.core.sum.FixedTreeSum}), the tile (a contiguous range of the upper triangle), the rows counted and the tile's
  * values. Large Hessians travel as several tiles, each reduced on its own key.
  */
 public final class HessianTile implements Serializable {

@@ -16,6 +16,7 @@ import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpRegistry;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.GraphPass;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.graph.ValueInfo;

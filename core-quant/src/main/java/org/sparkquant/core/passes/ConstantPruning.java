@@ -3,6 +3,7 @@ package org.sparkquant.core.passes;
 import java.util.HashSet;
 import java.util.Set;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.GraphPass;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.ValueInfo;
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.GraphPass;
 import org.sparkquant.core.graph.ModelFormatException;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.graph.GraphPass;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.numerics.Granularity;
@@ -32,9 +33,8 @@ public final class QuantizedWeights implements GraphPass {
   }
 
   /**
-   * As {@link #QuantizedWeights(Map)}, reusing codes computed earlier with the same parameters (for example by
-   * {@link org.sparkquant.core.quantizer.WeightQuantizer#plan}, which quantizes each weight once for its report), so
-   * weights are not quantized twice.
+   * As {@link #QuantizedWeights(Map)}, reusing codes computed earlier with the same parameters (for example by the
+   * quantizer's weight plan, which quantizes each weight once for its report), so weights are not quantized twice.
    *
    * @param weights parameters per float constant to store quantized; nodes and constants are written in this order
    * @param stored per constant, its codes with {@code weights}' parameters packed as {@link #pack}; constants missing

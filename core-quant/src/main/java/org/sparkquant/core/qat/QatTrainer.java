@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.sparkquant.core.gptq.FixedTreeSum;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.numerics.QuantParams;
@@ -19,6 +18,7 @@ import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
+import org.sparkquant.core.sum.FixedTreeSum;
 
 /**
  * The driver's side of training: the initial {@link QatState}, the {@link QatParameters} of each step, the update

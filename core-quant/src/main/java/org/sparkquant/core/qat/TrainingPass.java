@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.sparkquant.core.numerics.EngineQuantizer;
+import org.sparkquant.core.exec.quant.EngineQuantizer;
+import org.sparkquant.core.exec.quant.TrainableFakeQuant;
 import org.sparkquant.core.numerics.QuantParams;
-import org.sparkquant.core.numerics.TrainableFakeQuant;
 import org.sparkquant.core.quantizer.PreparedModel;
 
 /**

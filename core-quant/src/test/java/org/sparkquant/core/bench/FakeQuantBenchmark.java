@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.sparkquant.core.exec.NativeMemory;
-import org.sparkquant.core.numerics.EngineQuantizer;
+import org.sparkquant.core.exec.quant.EngineQuantizer;
 import org.sparkquant.core.numerics.Granularity;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.QuantType;

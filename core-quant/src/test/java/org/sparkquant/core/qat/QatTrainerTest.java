@@ -16,10 +16,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.fusion.TinyNets;
-import org.sparkquant.core.gptq.FixedTreeSum;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.QuantizerConfig;
+import org.sparkquant.core.sum.FixedTreeSum;
 
 class QatTrainerTest {
   static final int MICRO_BATCHES = 4;

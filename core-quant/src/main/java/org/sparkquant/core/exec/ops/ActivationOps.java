@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOAT;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 import static org.sparkquant.core.graph.Attribute.Kind.STRING;
@@ -8,14 +8,14 @@ import static org.sparkquant.core.graph.Attribute.Kind.STRING;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 import org.sparkquant.core.exec.Scalars;
 
 /** Activations and (log-)softmax. */
-public final class ActivationOps {
-  private ActivationOps() {}
-
-  public static void register(OpRegistry r) {
+public final class ActivationOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     r.register("Relu", (ctx, in) -> one(in[0].getNDArrayInternal().relu()));
     r.register("Sigmoid", (ctx, in) -> one(in[0].getNDArrayInternal().sigmoid()));
     r.register("Tanh", (ctx, in) -> one(in[0].tanh()));
@@ -98,10 +98,10 @@ public final class ActivationOps {
   private static NDArray softmax(KernelContext ctx, NDArray x, boolean log) {
     int rank = x.getShape().dimension();
     if (ctx.opset() >= 13) {
-      int axis = Arrays2.axis(ctx, ctx.attrLong("axis", -1), rank);
+      int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", -1), rank);
       return log ? x.logSoftmax(axis) : x.softmax(axis);
     }
-    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", 1), Math.max(rank, 1));
+    int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", 1), Math.max(rank, 1));
     if (axis == rank - 1) {
       return log ? x.logSoftmax(axis) : x.softmax(axis);
     }

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 
 import ai.djl.ndarray.NDArray;
@@ -9,13 +9,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 
 /** ONNX Runtime contrib operators that SparkQuant exports ({@code com.microsoft} domain). */
-public final class ContribOps {
-  private ContribOps() {}
-
-  public static void register(OpRegistry r) {
+public final class ContribOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     r.register("com.microsoft:MatMulNBits", ContribOps::matMulNBits,
         "K", INT, "N", INT, "bits", INT, "block_size", INT, "accuracy_level", INT);
   }

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 import static org.sparkquant.core.graph.Attribute.Kind.INTS;
 import static org.sparkquant.core.graph.Attribute.Kind.STRING;
@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 
 /**
@@ -22,9 +23,7 @@ import org.sparkquant.core.exec.OpRegistry;
  * stride (upsampling heads) is one matrix product per input pixel followed by depth-to-space: a k×k kernel costs k²
  * times less than the zero-stuffed convolution that computes the general case.
  */
-public final class ConvOps {
-  private ConvOps() {}
-
+public final class ConvOps implements OpLibrary {
   /** Input channels per group that the engine's blocked convolution kernels process together. */
   public static final int CHANNEL_BLOCK = 16;
 
@@ -32,7 +31,8 @@ public final class ConvOps {
     "auto_pad", STRING, "dilations", INTS, "group", INT, "kernel_shape", INTS, "pads", INTS, "strides", INTS
   };
 
-  public static void register(OpRegistry r) {
+  @Override
+  public void register(OpRegistry r) {
     r.register("Conv", ConvOps::conv, ATTRS);
     Object[] transposed = java.util.Arrays.copyOf(ATTRS, ATTRS.length + 4);
     transposed[ATTRS.length] = "output_padding";
@@ -53,9 +53,9 @@ public final class ConvOps {
       int spatial = xs.length - 2;
       return new ConvArgs(
           in[0], in[1], in.length > 2 ? in[2] : null, xs,
-          ctx.attrLongs("kernel_shape", Arrays2.tail(in[1].getShape().getShape(), 2)),
-          ctx.attrLongs("strides", Arrays2.fill(spatial, 1)),
-          ctx.attrLongs("dilations", Arrays2.fill(spatial, 1)),
+          ctx.attrLongs("kernel_shape", KernelSupport.tail(in[1].getShape().getShape(), 2)),
+          ctx.attrLongs("strides", KernelSupport.fill(spatial, 1)),
+          ctx.attrLongs("dilations", KernelSupport.fill(spatial, 1)),
           (int) ctx.attrLong("group", 1));
     }
   }
@@ -63,13 +63,13 @@ public final class ConvOps {
   private static NDArray[] conv(KernelContext ctx, NDArray[] in) {
     ConvArgs a = ConvArgs.of(ctx, in);
     int n = a.kernel().length;
-    long[] pads = Arrays2.convPads(ctx, Arrays2.tail(a.xs(), 2), a.kernel(), a.strides(), a.dilations());
+    long[] pads = KernelSupport.convPads(ctx, KernelSupport.tail(a.xs(), 2), a.kernel(), a.strides(), a.dilations());
     long[] padding = new long[n];
     NDArray x = a.x();
-    if (Arrays2.symmetric(pads)) {
+    if (KernelSupport.symmetric(pads)) {
       System.arraycopy(pads, 0, padding, 0, n);
     } else {
-      x = x.pad(Arrays2.enginePads(pads), 0);
+      x = x.pad(KernelSupport.enginePads(pads), 0);
     }
     return one(convolve(x, a.w(), a.b(), a.strides(), padding, a.dilations(), a.group()));
   }
@@ -162,7 +162,7 @@ public final class ConvOps {
     int n = strides.length;
     long[] ws = w.getShape().getShape();
     if (group == 1
-        && java.util.Arrays.equals(strides, Arrays2.tail(ws, 2))
+        && java.util.Arrays.equals(strides, KernelSupport.tail(ws, 2))
         && java.util.Arrays.stream(dilations).allMatch(d -> d == 1)
         && java.util.Arrays.stream(outPadding).allMatch(p -> p == 0)) {
       return pixelShuffleTransposedConv(x, w, b);
@@ -189,9 +189,9 @@ public final class ConvOps {
       pads[i + n] = pads[i] + outPadding[i];
       padding[i] = pads[i];
     }
-    boolean asymmetric = !Arrays2.symmetric(pads);
+    boolean asymmetric = !KernelSupport.symmetric(pads);
     if (asymmetric) {
-      up = up.pad(Arrays2.enginePads(pads), 0);
+      up = up.pad(KernelSupport.enginePads(pads), 0);
     }
     long[] grouped = new long[ws.length + 1];
     grouped[0] = group;
@@ -203,7 +203,7 @@ public final class ConvOps {
     System.arraycopy(ws, 2, kernelShape, 2, n);
     int[] spatial = java.util.stream.IntStream.range(2, 2 + n).toArray();
     NDArray kernel = w.reshape(new Shape(grouped)).swapAxes(1, 2).reshape(new Shape(kernelShape)).flip(spatial);
-    return convolve(up, kernel, b, Arrays2.fill(n, 1), asymmetric ? new long[n] : padding, dilations, group);
+    return convolve(up, kernel, b, KernelSupport.fill(n, 1), asymmetric ? new long[n] : padding, dilations, group);
   }
 
   /**

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -9,14 +9,14 @@ import ai.djl.ndarray.types.Shape;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 import org.sparkquant.core.exec.Scalars;
 
 /** Elementwise arithmetic, comparison and logic with numpy broadcasting. */
-public final class ElementwiseOps {
-  private ElementwiseOps() {}
-
-  public static void register(OpRegistry r) {
+public final class ElementwiseOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     binary(r, "Add", NDArray::add);
     binary(r, "Sub", NDArray::sub);
     binary(r, "Mul", NDArray::mul);
@@ -68,7 +68,7 @@ public final class ElementwiseOps {
     if (a.getDataType().isFloating()) {
       return a.div(b);
     }
-    Shape shape = new Shape(Arrays2.broadcastShape(ctx, a.getShape().getShape(), b.getShape().getShape()));
+    Shape shape = new Shape(KernelSupport.broadcastShape(ctx, a.getShape().getShape(), b.getShape().getShape()));
     long[] x = ctx.longs(a.broadcast(shape));
     long[] y = ctx.longs(b.broadcast(shape));
     for (int i = 0; i < x.length; i++) {
@@ -85,7 +85,7 @@ public final class ElementwiseOps {
   private static NDArray[] where(KernelContext ctx, NDArray[] in) {
     long[] shape = in[0].getShape().getShape();
     for (int i = 1; i < 3; i++) {
-      shape = Arrays2.broadcastShape(ctx, shape, in[i].getShape().getShape());
+      shape = KernelSupport.broadcastShape(ctx, shape, in[i].getShape().getShape());
     }
     Shape s = new Shape(shape);
     return one(NDArrays.where(in[0].broadcast(s), in[1].broadcast(s), in[2].broadcast(s)));

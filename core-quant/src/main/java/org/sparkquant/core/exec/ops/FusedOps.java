@@ -1,15 +1,15 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 
 import org.sparkquant.core.exec.KernelFusion;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 
 /** Kernels for the patterns {@link KernelFusion} creates, in SparkQuant's own domain. */
-public final class FusedOps {
-  private FusedOps() {}
-
-  public static void register(OpRegistry r) {
+public final class FusedOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     // x @ W + b as one multiply-add: the engine's linear takes W as [out, in]; the transposed view costs no copy.
     r.register(
         OpRegistry.SPARKQUANT_DOMAIN + ":" + KernelFusion.MATMUL_BIAS,

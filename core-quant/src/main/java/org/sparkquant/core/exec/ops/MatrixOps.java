@@ -1,19 +1,19 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOAT;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 
 import ai.djl.ndarray.NDArray;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 import org.sparkquant.core.exec.Scalars;
 
 /** MatMul and Gemm. */
-public final class MatrixOps {
-  private MatrixOps() {}
-
-  public static void register(OpRegistry r) {
+public final class MatrixOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     r.register("MatMul", (ctx, in) -> one(in[0].matMul(in[1])));
     r.register("Gemm", MatrixOps::gemm, "alpha", FLOAT, "beta", FLOAT, "transA", INT, "transB", INT);
   }

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOAT;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 
@@ -8,14 +8,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.stream.IntStream;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 import org.sparkquant.core.exec.Scalars;
 
 /** BatchNormalization (inference), LayerNormalization and InstanceNormalization. */
-public final class NormalizationOps {
-  private NormalizationOps() {}
-
-  public static void register(OpRegistry r) {
+public final class NormalizationOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     r.register(
         "BatchNormalization",
         NormalizationOps::batchNorm,
@@ -47,7 +47,7 @@ public final class NormalizationOps {
   private static NDArray[] layerNorm(KernelContext ctx, NDArray[] in) {
     NDArray x = in[0];
     int rank = x.getShape().dimension();
-    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", -1), rank);
+    int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", -1), rank);
     float eps = ctx.attrFloat("epsilon", 1e-5f);
     Shape normalized = x.getShape().slice(axis);
     NDArray scale = in[1];
@@ -57,8 +57,8 @@ public final class NormalizationOps {
       return one(x.getNDArrayInternal().layerNorm(x, normalized, scale, beta, eps).singletonOrThrow());
     }
     int[] axes = IntStream.range(axis, rank).toArray();
-    NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
-    NDArray var = Arrays2.meanKeep(centered.square(), axes);
+    NDArray centered = x.sub(KernelSupport.meanKeep(x, axes));
+    NDArray var = KernelSupport.meanKeep(centered.square(), axes);
     NDArray y = centered.div(Scalars.add(var, eps).sqrt()).mul(scale);
     return one(bias == null ? y : y.add(bias));
   }
@@ -67,8 +67,8 @@ public final class NormalizationOps {
     NDArray x = in[0];
     int[] axes = IntStream.range(2, x.getShape().dimension()).toArray();
     float eps = ctx.attrFloat("epsilon", 1e-5f);
-    NDArray centered = x.sub(Arrays2.meanKeep(x, axes));
-    NDArray var = Arrays2.meanKeep(centered.square(), axes);
+    NDArray centered = x.sub(KernelSupport.meanKeep(x, axes));
+    NDArray var = KernelSupport.meanKeep(centered.square(), axes);
     Shape perChannel = channelShape(x);
     NDArray normalized = centered.div(Scalars.add(var, eps).sqrt());
     return one(normalized.mul(in[1].reshape(perChannel)).add(in[2].reshape(perChannel)));

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 import static org.sparkquant.core.graph.Attribute.Kind.INTS;
 import static org.sparkquant.core.graph.Attribute.Kind.STRING;
@@ -9,21 +9,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.stream.IntStream;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 
 /** MaxPool, AveragePool and their global forms. */
-public final class PoolOps {
-  private PoolOps() {}
-
-  public static void register(OpRegistry r) {
+public final class PoolOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     Object[] attrs = {
       "auto_pad", STRING, "ceil_mode", INT, "kernel_shape", INTS, "pads", INTS, "strides", INTS,
       "dilations", INTS, "count_include_pad", INT, "storage_order", INT
     };
     r.register("MaxPool", (ctx, in) -> pool(ctx, in[0], true), attrs);
     r.register("AveragePool", (ctx, in) -> pool(ctx, in[0], false), attrs);
-    r.register("GlobalAveragePool", (ctx, in) -> one(Arrays2.meanKeep(in[0], spatialAxes(in[0]))));
-    r.register("GlobalMaxPool", (ctx, in) -> one(Arrays2.reduceKeep(in[0], spatialAxes(in[0]), (y, i) -> y.max(new int[] {i}, true))));
+    r.register("GlobalAveragePool", (ctx, in) -> one(KernelSupport.meanKeep(in[0], spatialAxes(in[0]))));
+    r.register(
+        "GlobalMaxPool",
+        (ctx, in) -> one(KernelSupport.reduceKeep(in[0], spatialAxes(in[0]), (y, i) -> y.max(new int[] {i}, true))));
   }
 
   private static int[] spatialAxes(NDArray x) {
@@ -37,20 +39,20 @@ public final class PoolOps {
     if (kernel == null) {
       throw ctx.error("attribute 'kernel_shape' is required");
     }
-    long[] strides = ctx.attrLongs("strides", Arrays2.fill(n, 1));
-    long[] dilations = ctx.attrLongs("dilations", Arrays2.fill(n, 1));
+    long[] strides = ctx.attrLongs("strides", KernelSupport.fill(n, 1));
+    long[] dilations = ctx.attrLongs("dilations", KernelSupport.fill(n, 1));
     for (long d : dilations) {
       if (d != 1) {
         throw ctx.error("dilations other than 1 are not supported for pooling");
       }
     }
-    long[] pads = Arrays2.convPads(ctx, Arrays2.tail(xs, 2), kernel, strides, dilations);
+    long[] pads = KernelSupport.convPads(ctx, KernelSupport.tail(xs, 2), kernel, strides, dilations);
     boolean ceil = ctx.attrLong("ceil_mode", 0) != 0;
     boolean countPad = ctx.attrLong("count_include_pad", 0) != 0;
-    boolean explicit = !Arrays2.symmetric(pads);
+    boolean explicit = !KernelSupport.symmetric(pads);
     long[] padding = new long[n];
     if (explicit) {
-      x = x.pad(Arrays2.enginePads(pads), max ? Double.NEGATIVE_INFINITY : 0);
+      x = x.pad(KernelSupport.enginePads(pads), max ? Double.NEGATIVE_INFINITY : 0);
     } else {
       System.arraycopy(pads, 0, padding, 0, n);
     }
@@ -71,7 +73,7 @@ public final class PoolOps {
     maskShape[1] = 1;
     NDArray mask = ctx.manager().ones(new Shape(maskShape), x.getDataType());
     if (explicit) {
-      mask = mask.pad(Arrays2.enginePads(pads), 0);
+      mask = mask.pad(KernelSupport.enginePads(pads), 0);
     }
     return one(y.div(mask.getNDArrayInternal().avgPool(k, s, p, ceil, true)));
   }

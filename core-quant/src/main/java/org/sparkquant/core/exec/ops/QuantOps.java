@@ -1,14 +1,15 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
-import org.sparkquant.core.numerics.EngineQuantizer;
+import org.sparkquant.core.exec.quant.EngineQuantizer;
 import org.sparkquant.core.numerics.Granularity;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.QuantType;
@@ -17,10 +18,9 @@ import org.sparkquant.core.numerics.QuantType;
  * QuantizeLinear and DequantizeLinear, per tensor, per axis and blocked. Types without engine arrays (4- and 2-bit,
  * FP8, FP4) travel as float32 arrays of their values; the declared type of a constant zero point tells which.
  */
-public final class QuantOps {
-  private QuantOps() {}
-
-  public static void register(OpRegistry r) {
+public final class QuantOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     Object[] attrs = {"axis", INT, "block_size", INT, "saturate", INT, "output_dtype", INT};
     r.register("DequantizeLinear", QuantOps::dequantize, attrs);
     r.register("QuantizeLinear", QuantOps::quantize, attrs);

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
 import static org.sparkquant.core.graph.Attribute.Kind.INTS;
 
@@ -9,16 +9,16 @@ import ai.djl.ndarray.types.DataType;
 import java.util.function.BiFunction;
 import java.util.stream.IntStream;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 
 /** Reduce* operators and ArgMax/ArgMin. */
-public final class ReductionOps {
-  private ReductionOps() {}
-
+public final class ReductionOps implements OpLibrary {
   /** A reduction over the given axes, keeping them as size 1. */
   private interface Reduction extends BiFunction<NDArray, int[], NDArray> {}
 
-  public static void register(OpRegistry r) {
+  @Override
+  public void register(OpRegistry r) {
     reduce(r, "ReduceMean", 18, (x, a) -> keep(x, a, (y, i) -> y.mean(new int[] {i}, true)));
     reduce(r, "ReduceSum", 13, (x, a) -> keep(x, a, (y, i) -> y.sum(new int[] {i}, true)));
     reduce(r, "ReduceMax", 18, (x, a) -> keep(x, a, (y, i) -> y.max(new int[] {i}, true)));
@@ -49,7 +49,7 @@ public final class ReductionOps {
           if (axes.length == 0 && ctx.attrLong("noop_with_empty_axes", 0) != 0) {
             return one(x);
           }
-          int[] a = axes.length == 0 ? IntStream.range(0, rank).toArray() : Arrays2.axes(ctx, axes, rank);
+          int[] a = axes.length == 0 ? IntStream.range(0, rank).toArray() : KernelSupport.axes(ctx, axes, rank);
           NDArray y = rank == 0 ? x : f.apply(x, a);
           if (ctx.attrLong("keepdims", 1) == 0 && rank > 0) {
             y = y.squeeze(a);
@@ -60,11 +60,11 @@ public final class ReductionOps {
   }
 
   private static NDArray keep(NDArray x, int[] axes, java.util.function.BiFunction<NDArray, Integer, NDArray> f) {
-    return Arrays2.reduceKeep(x, axes, f);
+    return KernelSupport.reduceKeep(x, axes, f);
   }
 
   private static NDArray[] arg(KernelContext ctx, NDArray x, boolean max) {
-    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", 0), x.getShape().dimension());
+    int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", 0), x.getShape().dimension());
     if (ctx.attrLong("select_last_index", 0) != 0) {
       throw ctx.error("select_last_index=1 is not supported");
     }

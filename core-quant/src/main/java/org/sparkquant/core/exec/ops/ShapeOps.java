@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOAT;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOATS;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
@@ -17,14 +17,14 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 import org.sparkquant.core.graph.Tensor;
 
 /** Shape manipulation, indexing, constants and type casts. */
-public final class ShapeOps {
-  private ShapeOps() {}
-
-  public static void register(OpRegistry r) {
+public final class ShapeOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     r.register("Identity", (ctx, in) -> one(in[0]));
     r.register("Dropout", (ctx, in) -> one(in[0]), "ratio", FLOAT, "seed", INT);
     r.register("Reshape", ShapeOps::reshape, "allowzero", INT);
@@ -77,14 +77,14 @@ public final class ShapeOps {
         perm[i] = rank - 1 - i;
       }
     }
-    return one(in[0].transpose(Arrays2.axes(ctx, perm, rank)));
+    return one(in[0].transpose(KernelSupport.axes(ctx, perm, rank)));
   }
 
   private static NDArray[] flatten(KernelContext ctx, NDArray[] in) {
     Shape s = in[0].getShape();
     int rank = s.dimension();
     long axis = ctx.attrLong("axis", 1);
-    int a = axis == rank ? rank : Arrays2.axis(ctx, axis, rank);
+    int a = axis == rank ? rank : KernelSupport.axis(ctx, axis, rank);
     return one(in[0].reshape(s.slice(0, a).size(), s.slice(a).size()));
   }
 
@@ -103,7 +103,7 @@ public final class ShapeOps {
       long[] shape = Arrays.stream(x.getShape().getShape()).filter(d -> d != 1).toArray();
       return one(x.reshape(new Shape(shape)));
     }
-    return one(x.squeeze(Arrays2.axes(ctx, axes, x.getShape().dimension())));
+    return one(x.squeeze(KernelSupport.axes(ctx, axes, x.getShape().dimension())));
   }
 
   private static NDArray[] unsqueeze(KernelContext ctx, NDArray[] in) {
@@ -114,7 +114,7 @@ public final class ShapeOps {
     long[] shape = in[0].getShape().getShape();
     int rank = shape.length + axes.length;
     boolean[] inserted = new boolean[rank];
-    for (int a : Arrays2.axes(ctx, axes, rank)) {
+    for (int a : KernelSupport.axes(ctx, axes, rank)) {
       inserted[a] = true;
     }
     long[] out = new long[rank];
@@ -126,7 +126,7 @@ public final class ShapeOps {
 
   private static NDArray[] concat(KernelContext ctx, NDArray[] in) {
     int rank = in[0].getShape().dimension();
-    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", 0), rank);
+    int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", 0), rank);
     if (in.length == 1) {
       return one(in[0]);
     }
@@ -135,7 +135,7 @@ public final class ShapeOps {
 
   private static NDArray[] split(KernelContext ctx, NDArray[] in) {
     NDArray x = in[0];
-    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", 0), x.getShape().dimension());
+    int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", 0), x.getShape().dimension());
     long dim = x.getShape().get(axis);
     long[] sizes =
         ctx.opset() >= 13 ? (in.length > 1 && in[1] != null ? ctx.longs(in[1]) : null) : ctx.attrLongs("split", null);
@@ -178,9 +178,9 @@ public final class ShapeOps {
     int rank = shape.length;
     long[] begin = new long[rank];
     long[] end = shape.clone();
-    long[] step = Arrays2.fill(rank, 1);
+    long[] step = KernelSupport.fill(rank, 1);
     for (int i = 0; i < starts.length; i++) {
-      int a = axes == null ? i : Arrays2.axis(ctx, axes[i], rank);
+      int a = axes == null ? i : KernelSupport.axis(ctx, axes[i], rank);
       long st = steps == null ? 1 : steps[i];
       if (st == 0) {
         throw ctx.error("slice step must not be 0");
@@ -218,7 +218,7 @@ public final class ShapeOps {
           for (int k = 0; k < count; k++) {
             pos[k] = begin[a] + k * step[a];
           }
-          y = Arrays2.take(ctx, y, a, pos);
+          y = KernelSupport.take(ctx, y, a, pos);
         }
       }
     }
@@ -227,7 +227,7 @@ public final class ShapeOps {
 
   private static NDArray[] gather(KernelContext ctx, NDArray[] in) {
     NDArray x = in[0];
-    int axis = Arrays2.axis(ctx, ctx.attrLong("axis", 0), x.getShape().dimension());
+    int axis = KernelSupport.axis(ctx, ctx.attrLong("axis", 0), x.getShape().dimension());
     NDArray idx = in[1].getDataType() == DataType.INT64 ? in[1] : in[1].toType(DataType.INT64, false);
     if (idx.getShape().dimension() == 0) {
       long i = idx.toLongArray()[0];
@@ -239,11 +239,11 @@ public final class ShapeOps {
       index.addIndices(i < 0 ? i + dim : i);
       return one(x.get(index));
     }
-    return one(Arrays2.take(x, axis, idx));
+    return one(KernelSupport.take(x, axis, idx));
   }
 
   private static NDArray[] expand(KernelContext ctx, NDArray[] in) {
-    long[] target = Arrays2.broadcastShape(ctx, in[0].getShape().getShape(), ctx.longs(in[1]));
+    long[] target = KernelSupport.broadcastShape(ctx, in[0].getShape().getShape(), ctx.longs(in[1]));
     return one(in[0].broadcast(new Shape(target)));
   }
 
@@ -321,7 +321,7 @@ public final class ShapeOps {
       value = in.length > 2 && in[2] != null ? ctx.scalar(in[2]) : 0;
       axes =
           in.length > 3 && in[3] != null
-              ? Arrays2.axes(ctx, ctx.longs(in[3]), rank)
+              ? KernelSupport.axes(ctx, ctx.longs(in[3]), rank)
               : java.util.stream.IntStream.range(0, rank).toArray();
     } else {
       pads = ctx.attrLongs("pads", new long[2 * rank]);
@@ -340,7 +340,7 @@ public final class ShapeOps {
     if (mode.equals("constant")) {
       // Negative pads remove elements; the engine pads only outward, so grow first and then crop.
       long[] grow = java.util.Arrays.stream(full).map(p -> Math.max(0, p)).toArray();
-      NDArray y = x.pad(Arrays2.enginePads(grow), value);
+      NDArray y = x.pad(KernelSupport.enginePads(grow), value);
       if (java.util.Arrays.stream(full).allMatch(p -> p >= 0)) {
         return one(y);
       }
@@ -370,7 +370,7 @@ public final class ShapeOps {
               default -> throw ctx.error("pad mode '" + mode + "' is not one of constant, edge, reflect");
             };
       }
-      y = Arrays2.take(ctx, y, a, pos);
+      y = KernelSupport.take(ctx, y, a, pos);
     }
     return one(y);
   }

@@ -1,4 +1,4 @@
-package org.sparkquant.core.numerics;
+package org.sparkquant.core.exec.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,6 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.sparkquant.core.numerics.Granularity;
+import org.sparkquant.core.numerics.QuantParams;
+import org.sparkquant.core.numerics.QuantType;
+import org.sparkquant.core.numerics.ScalarQuantizer;
 
 /** The vectorized engine path agrees bit for bit with the scalar reference, for every type and granularity. */
 class EngineQuantizerTest {

@@ -5,9 +5,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
 
-/** Small array helpers shared by kernels. */
-final class Arrays2 {
-  private Arrays2() {}
+/**
+ * What kernels share besides the engine: single results, axis and pad arithmetic as ONNX defines it (negative
+ * axes, {@code auto_pad}, broadcasting), Gather by index, and reductions over several axes that keep them.
+ */
+final class KernelSupport {
+  private KernelSupport() {}
 
   static NDArray[] one(NDArray a) {
     return new NDArray[] {a};

@@ -1,6 +1,4 @@
-package org.sparkquant.core.passes;
-
-import org.sparkquant.core.graph.Graph;
+package org.sparkquant.core.graph;
 
 /** A transformation that derives a new graph; graphs are immutable, so passes compose freely. */
 @FunctionalInterface

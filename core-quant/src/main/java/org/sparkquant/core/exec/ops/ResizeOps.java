@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.ops;
 
-import static org.sparkquant.core.exec.ops.Arrays2.one;
+import static org.sparkquant.core.exec.ops.KernelSupport.one;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOAT;
 import static org.sparkquant.core.graph.Attribute.Kind.FLOATS;
 import static org.sparkquant.core.graph.Attribute.Kind.INT;
@@ -10,6 +10,7 @@ import static org.sparkquant.core.graph.Attribute.Kind.STRING;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.KernelContext;
+import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
 
 /**
@@ -17,17 +18,16 @@ import org.sparkquant.core.exec.OpRegistry;
  * mapped back to the input with the ONNX coordinate transformation, then nearest positions are gathered, or the two
  * neighbours are gathered and blended. Coordinates are computed in float, as ONNX Runtime does.
  */
-public final class ResizeOp {
-  private ResizeOp() {}
-
-  public static void register(OpRegistry r) {
+public final class ResizeOps implements OpLibrary {
+  @Override
+  public void register(OpRegistry r) {
     r.register(
         "Resize",
-        ResizeOp::resize,
+        ResizeOps::resize,
         "mode", STRING, "coordinate_transformation_mode", STRING, "nearest_mode", STRING,
         "cubic_coeff_a", FLOAT, "exclude_outside", INT, "extrapolation_value", FLOAT, "antialias", INT,
         "axes", INTS, "keep_aspect_ratio_policy", STRING);
-    r.register("Upsample", ResizeOp::upsample, "mode", STRING, "scales", FLOATS);
+    r.register("Upsample", ResizeOps::upsample, "mode", STRING, "scales", FLOATS);
   }
 
   private static NDArray[] resize(KernelContext ctx, NDArray[] in) {
@@ -37,7 +37,8 @@ public final class ResizeOp {
     NDArray scalesIn = ctx.opset() >= 11 ? input(in, 2) : input(in, 1);
     NDArray sizesIn = ctx.opset() >= 11 ? input(in, 3) : null;
     long[] axesAttr = ctx.attrLongs("axes", null);
-    int[] axes = axesAttr == null ? java.util.stream.IntStream.range(0, rank).toArray() : Arrays2.axes(ctx, axesAttr, rank);
+    int[] axes =
+        axesAttr == null ? java.util.stream.IntStream.range(0, rank).toArray() : KernelSupport.axes(ctx, axesAttr, rank);
     float[] scales = new float[rank];
     long[] outShape = inShape.clone();
     java.util.Arrays.fill(scales, 1f);
@@ -103,7 +104,7 @@ public final class ResizeOp {
           for (int i = 0; i < outLen; i++) {
             pos[i] = Math.max(0, Math.min(inLen - 1, nearest(ctx, nearest, coords[i])));
           }
-          y = Arrays2.take(ctx, y, a, pos);
+          y = KernelSupport.take(ctx, y, a, pos);
         }
         case "linear", "bilinear", "trilinear" -> {
           long[] lo = new long[outLen];
@@ -120,8 +121,8 @@ public final class ResizeOp {
           wShape[a] = outLen;
           NDArray weight = ctx.engineOwned(ctx.manager().create(w)).reshape(new Shape(wShape))
               .toType(y.getDataType(), false);
-          NDArray low = Arrays2.take(ctx, y, a, lo);
-          NDArray high = Arrays2.take(ctx, y, a, hi);
+          NDArray low = KernelSupport.take(ctx, y, a, lo);
+          NDArray high = KernelSupport.take(ctx, y, a, hi);
           y = low.add(high.sub(low).mul(weight));
         }
         default -> throw ctx.error("resize mode '" + mode + "' is not supported (nearest, linear)");

@@ -1,7 +1,8 @@
-package org.sparkquant.core.numerics;
+package org.sparkquant.core.exec.quant;
 
 import ai.djl.ndarray.NDArray;
 import org.sparkquant.core.exec.Scalars;
+import org.sparkquant.core.numerics.QuantType;
 
 /**
  * Fake quantization with gradients, for quantization-aware training.

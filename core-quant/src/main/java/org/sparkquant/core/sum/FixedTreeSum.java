@@ -1,4 +1,4 @@
-package org.sparkquant.core.gptq;
+package org.sparkquant.core.sum;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package org.sparkquant.core.numerics;
+package org.sparkquant.core.exec.quant;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.Scalars;
+import org.sparkquant.core.numerics.Granularity;
+import org.sparkquant.core.numerics.QuantParams;
+import org.sparkquant.core.numerics.QuantType;
 
 /**
  * Quantize, dequantize and fake-quantize on engine arrays, vectorized, with the same float32 arithmetic as ONNX

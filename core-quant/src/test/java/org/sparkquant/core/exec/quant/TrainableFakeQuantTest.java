@@ -1,4 +1,4 @@
-package org.sparkquant.core.numerics;
+package org.sparkquant.core.exec.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.sparkquant.core.numerics.QuantParams;
+import org.sparkquant.core.numerics.QuantType;
 
 class TrainableFakeQuantTest {
   private static final QuantType T = QuantType.INT8;
