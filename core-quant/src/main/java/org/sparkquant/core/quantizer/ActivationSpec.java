@@ -19,7 +19,7 @@ import org.sparkquant.core.observer.RangeConfig;
  * @param nonFinite what the observers do with NaN and infinite activations (default {@link NonFinitePolicy#ERROR})
  */
 public record ActivationSpec(QuantType type, Scheme scheme, ObserverKind observer, double percentile,
-    NonFinitePolicy nonFinite) {
+    NonFinitePolicy nonFinite) implements java.io.Serializable {
   /** Range observers for activations. */
   public enum ObserverKind {
     MINMAX,

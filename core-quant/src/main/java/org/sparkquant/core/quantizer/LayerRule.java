@@ -12,7 +12,7 @@ import org.sparkquant.core.graph.Node;
  * @param pattern node name, op type, or regular expression
  * @param weights the override, or null to skip the selected nodes
  */
-public record LayerRule(Match match, String pattern, WeightSpec weights) {
+public record LayerRule(Match match, String pattern, WeightSpec weights) implements java.io.Serializable {
   /** How a rule selects nodes. */
   public enum Match {
     NAME,

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * What to quantize and how: a preset's weight spec and activation type, per-layer rules, and the execution mode.
- * Immutable; {@link #preset(String)} is the usual start.
+ * Immutable and serializable (jobs ship it to their tasks as it is); {@link #preset(String)} is the usual start.
  *
  * @param preset the preset's id, recorded as provenance
  * @param weights default weight spec
@@ -13,7 +13,8 @@ import java.util.List;
  * @param mode graph (fold BatchNorm, fusion-aware) or eager
  */
 public record QuantizerConfig(
-    String preset, WeightSpec weights, ActivationSpec activations, List<LayerRule> rules, ExecutionMode mode) {
+    String preset, WeightSpec weights, ActivationSpec activations, List<LayerRule> rules, ExecutionMode mode)
+    implements java.io.Serializable {
 
   /** Graph mode folds BatchNorm into convolutions before quantizing; eager mode quantizes the graph as it is. */
   public enum ExecutionMode {

@@ -14,7 +14,8 @@ import org.sparkquant.core.numerics.Scheme;
  * @param layout per tensor, per output channel, or blocks along the input dimension
  * @param blockSize block length for {@link Layout#PER_BLOCK}, else 0
  */
-public record WeightSpec(QuantType type, Scheme scheme, Layout layout, int blockSize) {
+public record WeightSpec(QuantType type, Scheme scheme, Layout layout, int blockSize)
+    implements java.io.Serializable {
   /** Granularity relative to the layer. */
   public enum Layout {
     PER_TENSOR,

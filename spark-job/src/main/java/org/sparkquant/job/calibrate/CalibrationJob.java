@@ -20,6 +20,7 @@ import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
+import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataFormats;
@@ -44,10 +45,10 @@ public final class CalibrationJob {
   /**
    * What to calibrate.
    *
-   * @param configYaml the quantizer config in its YAML form
+   * @param config the quantizer config
    * @param samples the calibration samples
    */
-  public record Spec(String configYaml, SampleSource samples) implements Serializable {}
+  public record Spec(QuantizerConfig config, SampleSource samples) implements Serializable {}
 
   /**
    * What the partitions observed.
@@ -61,7 +62,7 @@ public final class CalibrationJob {
   /** Runs the job; {@code model} is the validated model's serialized bytes. */
   public static Result run(JavaSparkContext sc, byte[] model, Spec spec, PlacedSamples.Progress progress) {
     Broadcast<byte[]> modelBytes = sc.broadcast(model);
-    String modelKey = ExecutorModels.key(model, spec.configYaml());
+    String modelKey = ExecutorModels.key(model, QuantizerConfigFiles.toYaml(spec.config()));
     try (PlacedSamples placed = PlacedSamples.place(sc, spec.samples(), "calibrate", progress)) {
       BatchPlan plan = placed.plan();
       LongAccumulator seen = placed.seen();
@@ -105,6 +106,6 @@ public final class CalibrationJob {
   private static PreparedModel prepare(String modelKey, byte[] model, Spec spec) {
     Graph graph = new OnnxModelReader().read(model, "broadcast");
     EngineSelfCheck.onExecutor(modelKey, graph, spec.samples().data());
-    return new Quantizer(graph, QuantizerConfigFiles.parse(spec.configYaml(), "config")).prepare();
+    return new Quantizer(graph, spec.config()).prepare();
   }
 }

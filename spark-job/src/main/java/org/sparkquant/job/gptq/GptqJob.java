@@ -24,6 +24,7 @@ import org.sparkquant.core.gptq.HessianCollector;
 import org.sparkquant.core.gptq.HessianTile;
 import org.sparkquant.core.gptq.LayerBoundary;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.sum.FixedTreeSum;
 import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
@@ -62,11 +63,11 @@ public final class GptqJob {
   /**
    * What to quantize.
    *
-   * @param configYaml the quantizer config in its YAML form
+   * @param config the quantizer config
    * @param options GPTQ's settings
    * @param samples the calibration samples
    */
-  public record Spec(String configYaml, GptqOptions options, SampleSource samples) implements Serializable {}
+  public record Spec(QuantizerConfig config, GptqOptions options, SampleSource samples) implements Serializable {}
 
   /**
    * The solved model.
@@ -80,11 +81,11 @@ public final class GptqJob {
   /** Runs the job on the validated model's bytes; one line per solved group goes to {@code out}. */
   public static Result run(JavaSparkContext sc, byte[] model, Spec spec, PrintWriter out) {
     Graph graph = new OnnxModelReader().read(model, "model");
-    GptqLayers layers = GptqLayers.of(graph, QuantizerConfigFiles.parse(spec.configYaml(), "config"));
+    GptqLayers layers = GptqLayers.of(graph, spec.config());
     GptqQuantizer quantizer = new GptqQuantizer(layers, spec.options());
     int groups = layers.groups().size();
     Broadcast<byte[]> modelBytes = sc.broadcast(model);
-    String key = ExecutorModels.key(model, spec.configYaml()) + "/gptq";
+    String key = ExecutorModels.key(model, QuantizerConfigFiles.toYaml(spec.config())) + "/gptq";
     List<Broadcast<Map<String, float[]>>> solved = new ArrayList<>();
     int checkpointEvery = sc.getConf().getInt(CHECKPOINT_EVERY, 4);
     boolean reliable = checkpointDir(sc);
@@ -194,7 +195,7 @@ public final class GptqJob {
       ExecutorModels.Lease<HessianCollector> lease = ExecutorModels.lease(key, () -> {
         Graph graph = new OnnxModelReader().read(model.value(), "broadcast");
         EngineSelfCheck.onExecutor(key, graph, spec.samples().data());
-        return new HessianCollector(GptqLayers.of(graph, QuantizerConfigFiles.parse(spec.configYaml(), "config")));
+        return new HessianCollector(GptqLayers.of(graph, spec.config()));
       });
       Map<String, float[]> weights = new LinkedHashMap<>();
       solved.forEach(b -> weights.putAll(b.value()));

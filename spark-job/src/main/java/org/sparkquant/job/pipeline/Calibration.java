@@ -6,7 +6,6 @@ import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.QuantizerConfig;
-import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.job.calibrate.CalibrationJob;
 import org.sparkquant.job.calibrate.CalibrationProgress;
@@ -22,7 +21,7 @@ final class Calibration {
    */
   static CalibrationJob.Result into(PreparedModel prepared, JavaSparkContext sc, Graph model,
       QuantizerConfig config, SampleSource samples, PrintWriter out) {
-    CalibrationJob.Spec spec = new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config), samples);
+    CalibrationJob.Spec spec = new CalibrationJob.Spec(config, samples);
     CalibrationJob.Result result;
     try (CalibrationProgress progress = new CalibrationProgress(sc, out)) {
       result = CalibrationJob.run(sc, new OnnxModelWriter().toBytes(model), spec, progress);

@@ -14,7 +14,6 @@ import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
-import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.job.gptq.GptqJob;
 import org.sparkquant.job.samples.SampleSource;
@@ -51,7 +50,7 @@ public final class GptqPipeline {
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       SampleSource samples = driver.samples(in, files, sc);
       GptqJob.Result result = GptqJob.run(sc, new OnnxModelWriter().toBytes(in.graph()),
-          new GptqJob.Spec(QuantizerConfigFiles.toYaml(config), options, samples), out);
+          new GptqJob.Spec(config, options, samples), out);
       WeightQuantizer.Plan plan = result.quantizer().plan();
       try (PreparedModel prepared = new Quantizer(in.graph(), config).prepare(plan)) {
         if (config.quantizesActivations()) {

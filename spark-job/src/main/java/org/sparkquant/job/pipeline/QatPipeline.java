@@ -16,7 +16,6 @@ import org.sparkquant.core.qat.QatOptions;
 import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
-import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.job.qat.Checkpoints;
@@ -62,7 +61,7 @@ public final class QatPipeline {
       checkpoints.delete();
     }
     List<String> files = driver.files(conf, in.data());
-    QatJob.Spec spec = new QatJob.Spec(QuantizerConfigFiles.toYaml(config), options(training, lossKind), in.data(),
+    QatJob.Spec spec = new QatJob.Spec(config, options(training, lossKind), in.data(),
         in.tokenizer(), files, data.sampleLimit(), data.seed(), data.batchSize(), training.microBatchSize(),
         training.epochs() == null ? 3 : training.epochs(), training.steps() == null ? 0 : training.steps(),
         training.validationFraction(), data.partitions() == null ? 0 : data.partitions(),

@@ -49,7 +49,7 @@ public final class QatJob {
   /**
    * What to train.
    *
-   * @param configYaml the quantizer config in its YAML form
+   * @param config the quantizer config
    * @param options training options; their schedule's total steps are set by the job
    * @param data how samples are read and encoded
    * @param tokenizer bytes of tokenizer.json, or null
@@ -64,7 +64,7 @@ public final class QatJob {
    * @param partitions training tasks per step, or 0 for one per executor JVM
    * @param checkpointEvery steps between checkpoints besides those at epoch ends, or 0
    */
-  public record Spec(String configYaml, QatOptions options, DataConfig data, byte[] tokenizer, List<String> files,
+  public record Spec(QuantizerConfig config, QatOptions options, DataConfig data, byte[] tokenizer, List<String> files,
       long maxSamples, long seed, int batchSize, int microBatchSize, int epochs, long steps,
       double validationFraction, int partitions, long checkpointEvery) implements Serializable {
     SampleSource samples() {
@@ -72,7 +72,7 @@ public final class QatJob {
     }
 
     Spec withOptions(QatOptions o) {
-      return new Spec(configYaml, o, data, tokenizer, files, maxSamples, seed, batchSize, microBatchSize, epochs,
+      return new Spec(config, o, data, tokenizer, files, maxSamples, seed, batchSize, microBatchSize, epochs,
           steps, validationFraction, partitions, checkpointEvery);
     }
   }
@@ -128,8 +128,8 @@ public final class QatJob {
     QatOptions options = spec.options().withSchedule(new LrSchedule(s.base(), s.warmupSteps(), plan.totalSteps(),
         s.kind()));
     Spec job = spec.withOptions(options);
-    QuantizerConfig config = QuantizerConfigFiles.parse(spec.configYaml(), "config");
-    String modelKey = sha256(modelSha, spec.configYaml(), options.toString());
+    QuantizerConfig config = spec.config();
+    String modelKey = sha256(modelSha, QuantizerConfigFiles.toYaml(config), options.toString());
     String fingerprint = sha256(modelKey, dataHash, plan.toString(), Double.toString(spec.validationFraction()),
         Integer.toString(validation.length));
     QatTrainer trainer;

@@ -24,7 +24,6 @@ import org.sparkquant.core.qat.QatParameters;
 import org.sparkquant.core.qat.QatTrainer;
 import org.sparkquant.core.qat.TeacherCache;
 import org.sparkquant.core.sum.FixedTreeSum;
-import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataFormats;
 import org.sparkquant.io.data.EncodedBatch;
@@ -62,7 +61,7 @@ final class TrainingTasks {
         Graph graph = new OnnxModelReader().read(modelBytes, "broadcast");
         EngineSelfCheck.onExecutor(modelKey, graph, spec.data());
         model = new QatModel(graph,
-            QuantizerConfigFiles.parse(spec.configYaml(), "config"), spec.options());
+            spec.config(), spec.options());
         key = modelKey;
         teachers = new TeacherCache(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4));
         groups = null;

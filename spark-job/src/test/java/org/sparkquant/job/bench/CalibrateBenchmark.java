@@ -31,7 +31,6 @@ import org.sparkquant.core.quantizer.ActivationStatistics;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.core.quantizer.QuantizerConfig;
-import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFiles;
@@ -266,7 +265,7 @@ public final class CalibrateBenchmark {
   private static CalibrationJob.Spec spec(JavaSparkContext sc, QuantizerConfig config, DataConfig dataConfig,
       byte[] tokenizer, Path dataDir, int partitions) {
     List<String> files = DataFiles.list(dataDir.toString(), DataFormat.TEXT, sc.hadoopConfiguration());
-    return new CalibrationJob.Spec(QuantizerConfigFiles.toYaml(config),
+    return new CalibrationJob.Spec(config,
         new SampleSource(dataConfig, tokenizer, files, BATCH, 0, 0, partitions));
   }
 

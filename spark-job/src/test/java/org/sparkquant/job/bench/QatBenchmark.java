@@ -22,7 +22,6 @@ import org.sparkquant.core.qat.QatState;
 import org.sparkquant.core.qat.QatTrainer;
 import org.sparkquant.core.qat.TeacherCache;
 import org.sparkquant.core.quantizer.QuantizerConfig;
-import org.sparkquant.io.config.QuantizerConfigFiles;
 import org.sparkquant.io.data.BatchEncoder;
 import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFiles;
@@ -233,7 +232,7 @@ public final class QatBenchmark {
       try (JavaSparkContext sc = SparkContexts.start("local[2]", "sparkquant qat benchmark",
           Map.of("spark.task.cpus", Integer.toString(THREADS)))) {
         List<String> files = DataFiles.list(data.toString(), DataFormat.TEXT, sc.hadoopConfiguration());
-        QatJob.Spec spec = new QatJob.Spec(QuantizerConfigFiles.toYaml(config), options, dataConfig, tokenizer, files,
+        QatJob.Spec spec = new QatJob.Spec(config, options, dataConfig, tokenizer, files,
             0, 0, BATCH, BATCH, 3, 0, 0, 1, 0);
         Checkpoints checkpoints = new Checkpoints(dir.resolve("checkpoints").toUri().toString(),
             sc.hadoopConfiguration());

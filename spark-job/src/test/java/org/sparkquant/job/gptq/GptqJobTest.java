@@ -74,7 +74,7 @@ class GptqJobTest {
       try (JavaSparkContext sc = SparkContexts.start("local[2]", "gptq job test")) {
         SampleSource source = new SampleSource(dataConfig, tokenizer, List.of(data.toUri().toString()), 4, 0, 0,
             partitions);
-        GptqJob.Result r = GptqJob.run(sc, model, new GptqJob.Spec(CONFIG, GptqOptions.defaults(), source),
+        GptqJob.Result r = GptqJob.run(sc, model, new GptqJob.Spec(config, GptqOptions.defaults(), source),
             new PrintWriter(new StringWriter()));
         assertEquals(Math.min(partitions, 5), r.plan().partitionCount());
         List<GptqQuantizer.LayerResult> expected = reference.results();
