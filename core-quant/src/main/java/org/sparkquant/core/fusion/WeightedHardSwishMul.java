@@ -9,13 +9,9 @@ import org.sparkquant.core.graph.Node;
  * block value {@code x} is read by exactly the HardSigmoid and the Mul, and the Mul also reads the HardSigmoid.
  */
 public final class WeightedHardSwishMul extends WeightedSelfGated {
-  /**
-   * {@code weighted-hardsigmoid-mul}: the block is a HardSwish, but {@code inspect} prints this name, so it stays as
-   * released.
-   */
   @Override
   public String name() {
-    return "weighted-hardsigmoid-mul";
+    return "weighted-hardswish-mul";
   }
 
   @Override

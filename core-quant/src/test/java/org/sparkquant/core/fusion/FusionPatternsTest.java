@@ -92,7 +92,7 @@ class FusionPatternsTest {
     Graph g = build(builder().addNode(conv("conv", "x", "c")).addNode(bn("bn", "c", "n"))
         .addNode(op("hs", "HardSigmoid", "h", "n")).addNode(op("mul", "Mul", "y", "n", "h")), "y");
     FusionBlock b = only(g);
-    assertEquals("weighted-hardsigmoid-mul", b.pattern());
+    assertEquals("weighted-hardswish-mul", b.pattern());
     assertEquals(List.of("conv", "bn", "hs", "mul"), names(b));
     assertEquals("y", b.output());
   }
