@@ -106,4 +106,19 @@ public final class EngineArrays {
     copy.put(b).flip();
     return new Tensor(fromEngine(a.getDataType()), a.getShape().getShape(), copy);
   }
+
+  /**
+   * ONNX pads (all begins, then all ends) over the trailing axes, in the engine's order: last axis first, begin then
+   * end.
+   */
+  public static Shape enginePads(long[] pads) {
+    int n = pads.length / 2;
+    long[] engine = new long[2 * n];
+    for (int i = 0; i < n; i++) {
+      int axis = n - 1 - i;
+      engine[2 * i] = pads[axis];
+      engine[2 * i + 1] = pads[axis + n];
+    }
+    return new Shape(engine);
+  }
 }

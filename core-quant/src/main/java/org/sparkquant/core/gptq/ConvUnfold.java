@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Map;
+import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.Node;
 
@@ -140,7 +141,7 @@ public record ConvUnfold(long[] kernel, long[] strides, long[] dilations, long[]
     NDArray result;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray padded = Arrays.stream(p).anyMatch(v -> v != 0) ? x.pad(enginePads(p), 0) : x;
+      NDArray padded = Arrays.stream(p).anyMatch(v -> v != 0) ? x.pad(EngineArrays.enginePads(p), 0) : x;
       NDArray[] slices = new NDArray[offsets];
       long[] at = new long[n];
       for (int o = 0; o < offsets; o++) {
@@ -164,18 +165,6 @@ public record ConvUnfold(long[] kernel, long[] strides, long[] dilations, long[]
     }
     NDScope.register(result);
     return result;
-  }
-
-  /** ONNX pads (all begins, then all ends) in the engine's order (last axis first, begin then end). */
-  private static Shape enginePads(long[] pads) {
-    int n = pads.length / 2;
-    long[] engine = new long[2 * n];
-    for (int i = 0; i < n; i++) {
-      int axis = n - 1 - i;
-      engine[2 * i] = pads[axis];
-      engine[2 * i + 1] = pads[axis + n];
-    }
-    return new Shape(engine);
   }
 
   @Override

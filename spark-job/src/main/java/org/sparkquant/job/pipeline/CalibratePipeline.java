@@ -40,9 +40,7 @@ public final class CalibratePipeline {
         CalibrationJob.Result result = Calibration.into(prepared, sc, in.graph(), config,
             driver.samples(in, files, sc), out);
         double seconds = (System.nanoTime() - started) / 1e9;
-        String sha = Provenance.sha256(model.model());
-        Provenance provenance = driver.provenance(config, sha, result.dataHash(), files.size(),
-            sc.sc().applicationId());
+        Provenance provenance = driver.provenance(config, result.dataHash(), files.size(), sc.sc().applicationId());
         Graph exported = provenance.writeTo(prepared.finalize(Backend.ONNX_QDQ), config, result.plan().samples())
             .build();
         CalibrateReport report = new CalibrateReport(ReportVersion.CURRENT, "calibrate",

@@ -34,6 +34,7 @@ final class DataJobDriver {
   private final ModelRequest model;
   private final DataRequest data;
   private final PrintWriter out;
+  private String modelSha256;
 
   /** The model, tokenizer and data settings, validated against each other. */
   record Inputs(Graph graph, byte[] tokenizer, DataConfig data) {}
@@ -129,9 +130,17 @@ final class DataJobDriver {
         data.partitions() == null ? 4 * sc.defaultParallelism() : data.partitions());
   }
 
+  /** The SHA-256 of the model file, read once. */
+  String modelSha256() throws IOException {
+    if (modelSha256 == null) {
+      modelSha256 = Provenance.sha256(model.model());
+    }
+    return modelSha256;
+  }
+
   /** The provenance of this job's output. */
-  Provenance provenance(QuantizerConfig config, String modelSha256, String dataHash, int files, String appId) {
-    return Provenance.of(model, data, config, modelSha256, dataHash, files, appId);
+  Provenance provenance(QuantizerConfig config, String dataHash, int files, String appId) throws IOException {
+    return Provenance.of(model, data, config, modelSha256(), dataHash, files, appId);
   }
 
   /** Writes {@code model.onnx}, {@code report.json}, what {@code more} adds and {@code _SUCCESS} atomically. */

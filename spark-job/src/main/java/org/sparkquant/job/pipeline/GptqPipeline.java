@@ -57,9 +57,7 @@ public final class GptqPipeline {
           Calibration.into(prepared, sc, plan.graph(), config, samples, out);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        String sha = Provenance.sha256(model.model());
-        Provenance provenance = driver.provenance(config, sha, result.dataHash(), files.size(),
-            sc.sc().applicationId());
+        Provenance provenance = driver.provenance(config, result.dataHash(), files.size(), sc.sc().applicationId());
         Graph exported = provenance.writeTo(prepared.finalize(Backend.ONNX_QDQ), config, result.plan().samples())
             .build();
         GptqReport report = new GptqReport(ReportVersion.CURRENT, "gptq",

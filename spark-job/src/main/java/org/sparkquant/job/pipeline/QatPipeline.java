@@ -66,13 +66,12 @@ public final class QatPipeline {
         training.epochs() == null ? 3 : training.epochs(), training.steps() == null ? 0 : training.steps(),
         training.validationFraction(), data.partitions() == null ? 0 : data.partitions(),
         training.checkpointEvery());
-    String sha = Provenance.sha256(model.model());
     byte[] modelBytes = new OnnxModelWriter().toBytes(in.graph());
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-      QatJob.Result result = QatJob.run(sc, in.graph(), modelBytes, sha, spec, checkpoints, training.resume(), out);
+      QatJob.Result result = QatJob.run(sc, in.graph(), modelBytes, driver.modelSha256(), spec, checkpoints, training.resume(), out);
       double seconds = (System.nanoTime() - started) / 1e9;
       WeightQuantizer.Plan plan = result.trainer().plan(result.state());
-      Provenance provenance = driver.provenance(config, sha, result.dataHash(), files.size(), sc.sc().applicationId())
+      Provenance provenance = driver.provenance(config, result.dataHash(), files.size(), sc.sc().applicationId())
           .withTraining(result.history().fingerprint(),
               checkpoints.localDirectory() != null ? "checkpoints" : checkpoints.uri());
       Graph exported = provenance.writeTo(result.trainer().finalize(result.state(), Backend.ONNX_QDQ), config,

@@ -8,6 +8,7 @@ import static org.sparkquant.core.graph.Attribute.Kind.STRING;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
@@ -69,7 +70,7 @@ public final class ConvOps implements OpLibrary {
     if (KernelSupport.symmetric(pads)) {
       System.arraycopy(pads, 0, padding, 0, n);
     } else {
-      x = x.pad(KernelSupport.enginePads(pads), 0);
+      x = x.pad(EngineArrays.enginePads(pads), 0);
     }
     return one(convolve(x, a.w(), a.b(), a.strides(), padding, a.dilations(), a.group()));
   }
@@ -191,7 +192,7 @@ public final class ConvOps implements OpLibrary {
     }
     boolean asymmetric = !KernelSupport.symmetric(pads);
     if (asymmetric) {
-      up = up.pad(KernelSupport.enginePads(pads), 0);
+      up = up.pad(EngineArrays.enginePads(pads), 0);
     }
     long[] grouped = new long[ws.length + 1];
     grouped[0] = group;

@@ -119,18 +119,6 @@ final class KernelSupport {
     return true;
   }
 
-  /** Engine padding spec (last axis first, begin/end pairs) for ONNX pads over the trailing spatial axes. */
-  static Shape enginePads(long[] pads) {
-    int n = pads.length / 2;
-    long[] out = new long[2 * n];
-    for (int i = 0; i < n; i++) {
-      int axis = n - 1 - i;
-      out[2 * i] = pads[axis];
-      out[2 * i + 1] = pads[axis + n];
-    }
-    return new Shape(out);
-  }
-
   static long[] fill(int n, long v) {
     long[] a = new long[n];
     java.util.Arrays.fill(a, v);

@@ -8,6 +8,7 @@ import static org.sparkquant.core.graph.Attribute.Kind.STRING;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.util.stream.IntStream;
+import org.sparkquant.core.exec.EngineArrays;
 import org.sparkquant.core.exec.KernelContext;
 import org.sparkquant.core.exec.OpLibrary;
 import org.sparkquant.core.exec.OpRegistry;
@@ -52,7 +53,7 @@ public final class PoolOps implements OpLibrary {
     boolean explicit = !KernelSupport.symmetric(pads);
     long[] padding = new long[n];
     if (explicit) {
-      x = x.pad(KernelSupport.enginePads(pads), max ? Double.NEGATIVE_INFINITY : 0);
+      x = x.pad(EngineArrays.enginePads(pads), max ? Double.NEGATIVE_INFINITY : 0);
     } else {
       System.arraycopy(pads, 0, padding, 0, n);
     }
@@ -73,7 +74,7 @@ public final class PoolOps implements OpLibrary {
     maskShape[1] = 1;
     NDArray mask = ctx.manager().ones(new Shape(maskShape), x.getDataType());
     if (explicit) {
-      mask = mask.pad(KernelSupport.enginePads(pads), 0);
+      mask = mask.pad(EngineArrays.enginePads(pads), 0);
     }
     return one(y.div(mask.getNDArrayInternal().avgPool(k, s, p, ceil, true)));
   }

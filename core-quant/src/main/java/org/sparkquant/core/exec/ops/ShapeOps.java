@@ -340,7 +340,7 @@ public final class ShapeOps implements OpLibrary {
     if (mode.equals("constant")) {
       // Negative pads remove elements; the engine pads only outward, so grow first and then crop.
       long[] grow = java.util.Arrays.stream(full).map(p -> Math.max(0, p)).toArray();
-      NDArray y = x.pad(KernelSupport.enginePads(grow), value);
+      NDArray y = x.pad(EngineArrays.enginePads(grow), value);
       if (java.util.Arrays.stream(full).allMatch(p -> p >= 0)) {
         return one(y);
       }
