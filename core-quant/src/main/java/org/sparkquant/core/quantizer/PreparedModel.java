@@ -14,17 +14,17 @@ import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.exec.NonFiniteOrigin;
 import org.sparkquant.core.exec.quant.EngineQuantizer;
 import org.sparkquant.core.exec.quant.TrainableFakeQuant;
+import org.sparkquant.core.export.Backend;
+import org.sparkquant.core.export.Exporters;
+import org.sparkquant.core.export.FrozenQuantization;
 import org.sparkquant.core.fusion.FusionBlock;
 import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.observer.NonFiniteValuesException;
 import org.sparkquant.core.observer.Observer;
-import org.sparkquant.core.passes.OpsetUpgrade;
-import org.sparkquant.core.passes.QuantizedWeights;
 
 /**
  * A model with fake quantization attached to its executor, without copying the graph: weights are fake-quantized
@@ -89,11 +89,7 @@ public final class PreparedModel implements AutoCloseable {
 
   /** The value an activation quantizer outputs; its consumers read this instead of the activation. */
   public static String dequantized(String activation) {
-    return activation + "_dequantized";
-  }
-
-  private static String quantizerNode(String activation) {
-    return activation + "/ActivationQuantizer";
+    return FrozenQuantization.dequantized(activation);
   }
 
   /**
@@ -127,7 +123,7 @@ public final class PreparedModel implements AutoCloseable {
           n.attributes()));
     }
     for (String a : activations.keySet()) {
-      b.addNode(Node.of(quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
+      b.addNode(Node.of(FrozenQuantization.quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
     }
     return b.build();
   }
@@ -579,42 +575,30 @@ public final class PreparedModel implements AutoCloseable {
   }
 
   /**
-   * Freezes the parameters and builds the exported model: weights stored quantized behind DequantizeLinear, each
-   * activation quantizer as QuantizeLinear → DequantizeLinear feeding the nodes it was placed for.
+   * Freezes the parameters: the prepared graph with the planned weight parameters and codes, and the parameters of
+   * every activation quantizer (fixed, or frozen from its group's statistics).
    */
-  public Graph finalize(Backend backend) {
+  public FrozenQuantization freeze() {
     if (state != State.EVAL) {
       throw new IllegalStateException("finalize in evaluation mode; close the " + state + " scope first");
     }
-    Graph g = new QuantizedWeights(weights, quantizedWeights).apply(graph);
     Map<String, QuantParams> acts = new LinkedHashMap<>();
-    long opset = g.defaultOpset();
     for (Map.Entry<String, String> e : activations.entrySet()) {
       if (!ranges.seen(e.getValue())) {
         throw new IllegalStateException("activation '" + e.getKey() + "' was never observed; calibrate first");
       }
-      QuantParams p = ranges.params(e.getValue());
-      acts.put(e.getKey(), p);
-      opset = Math.max(opset, QuantizedWeights.requiredOpset(p));
+      acts.put(e.getKey(), ranges.params(e.getValue()));
     }
-    g = new OpsetUpgrade(opset).apply(g);
-    Graph.Builder b = g.toBuilder().clearNodes();
-    for (Node n : g.nodes()) {
-      String a = n.inputs().isEmpty() ? null : n.inputs().get(0);
-      if (a == null || !acts.containsKey(a) || !n.name().equals(quantizerNode(a))) {
-        b.addNode(n);
-        continue;
-      }
-      QuantParams p = acts.get(a);
-      b.addConstant(a + "_scale", Tensor.ofFloats(new long[0], p.scale()));
-      b.addConstant(a + "_zero_point", new Tensor(p.type().onnxType(), new long[0],
-          java.nio.ByteBuffer.wrap(Packing.pack(p.type(), p.zeroPoint()))));
-      b.addNode(Node.of(a + "/QuantizeLinear", "QuantizeLinear", List.of(a, a + "_scale", a + "_zero_point"),
-          List.of(a + "_quantized")));
-      b.addNode(Node.of(a + "/DequantizeLinear", "DequantizeLinear",
-          List.of(a + "_quantized", a + "_scale", a + "_zero_point"), List.of(dequantized(a))));
-    }
-    return b.metadata("sparkquant.preset", config.preset()).build();
+    return new FrozenQuantization(graph, weights, quantizedWeights, acts, Map.of("sparkquant.preset", config.preset()));
+  }
+
+  /**
+   * Freezes the parameters ({@link #freeze()}) and builds the exported model with {@code backend}'s exporter; for ONNX
+   * QDQ, weights stored quantized behind DequantizeLinear, each activation quantizer as QuantizeLinear →
+   * DequantizeLinear feeding the nodes it was placed for.
+   */
+  public Graph finalize(Backend backend) {
+    return Exporters.of(backend).export(freeze());
   }
 
   @Override
