@@ -254,7 +254,8 @@ public final class QatTrainer {
 
   /**
    * The trained model exported as {@code backend}: the state's {@link #plan} prepared like any other weight plan,
-   * with the state's activation statistics (and learned activation scales), finalized.
+   * with the state's activation statistics (and learned activation scales), frozen ({@link PreparedModel#freeze()})
+   * and written by the backend's exporter.
    */
   public Graph finalize(QatState state, Backend backend) {
     try (PreparedModel p = new Quantizer(model, config).prepare(plan(state))) {
