@@ -6,14 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkquant.core.export.Backend;
+import org.sparkquant.core.export.QuantizedWeights;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.ScalarQuantizer;
-import org.sparkquant.core.passes.QuantizedWeights;
 import org.sparkquant.core.quantizer.ActivationSpec;
 import org.sparkquant.core.quantizer.ActivationStatistics;
-import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.core.quantizer.QuantizerConfig;
@@ -254,7 +254,8 @@ public final class QatTrainer {
 
   /**
    * The trained model exported as {@code backend}: the state's {@link #plan} prepared like any other weight plan,
-   * with the state's activation statistics (and learned activation scales), finalized.
+   * with the state's activation statistics (and learned activation scales), frozen ({@link PreparedModel#freeze()})
+   * and written by the backend's exporter.
    */
   public Graph finalize(QatState state, Backend backend) {
     try (PreparedModel p = new Quantizer(model, config).prepare(plan(state))) {

@@ -2,7 +2,6 @@ package org.sparkquant.core.quantizer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,17 +13,16 @@ import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.exec.NonFiniteOrigin;
 import org.sparkquant.core.exec.quant.EngineQuantizer;
 import org.sparkquant.core.exec.quant.TrainableFakeQuant;
+import org.sparkquant.core.export.Backend;
+import org.sparkquant.core.export.Exporters;
+import org.sparkquant.core.export.FrozenQuantization;
 import org.sparkquant.core.fusion.FusionBlock;
 import org.sparkquant.core.fusion.FusionPatterns;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.observer.NonFiniteValuesException;
-import org.sparkquant.core.observer.Observer;
-import org.sparkquant.core.passes.OpsetUpgrade;
-import org.sparkquant.core.passes.QuantizedWeights;
 
 /**
  * A model with fake quantization attached to its executor, without copying the graph: weights are fake-quantized
@@ -34,7 +32,11 @@ import org.sparkquant.core.passes.QuantizedWeights;
  *
  * <p>Three states: evaluation (observers off, fake quantization on, the default), calibration (observers on, fake
  * quantization off) and training (observers on, fake quantization on with straight-through gradients). The mode
- * scopes return to evaluation when closed. {@link #finalize(Backend)} freezes the parameters into an exported model.
+ * scopes return to evaluation when closed. {@link #finalize(Backend)} freezes the parameters and hands them to the
+ * backend's exporter.
+ *
+ * <p>The activation statistics live in {@link ActivationRanges}; {@link PaddingFilter} leaves padded token positions
+ * out of them.
  */
 public final class PreparedModel implements AutoCloseable {
   /** What the prepared model does on a forward pass. */
@@ -52,13 +54,11 @@ public final class PreparedModel implements AutoCloseable {
   private final Map<String, Tensor> quantizedWeights;
   private final Map<String, String> activations = new LinkedHashMap<>();
   private ActivationPlacement placement;
-  private final Ranges<?> ranges;
+  private final ActivationRanges<?> ranges;
+  private final PaddingFilter padding = new PaddingFilter();
   private State state = State.EVAL;
   private Trainer trainer;
   private long samples;
-  private NDArray observationMask;
-  private final Map<Integer, NDArray> realRows = new HashMap<>();
-  private Map<String, PositionAxes> positionAxes;
 
   PreparedModel(Graph model, QuantizerConfig config, FusionPatterns patterns) {
     this(WeightQuantizer.plan(model, config), config, patterns);
@@ -73,7 +73,7 @@ public final class PreparedModel implements AutoCloseable {
     this.patterns = patterns;
     this.weights = rtn.params();
     this.quantizedWeights = rtn.quantized();
-    this.ranges = config.activations() == null ? null : new Ranges<>(config.activations().newObserver());
+    this.ranges = config.activations() == null ? null : new ActivationRanges<>(config.activations().newObserver());
     this.graph = ranges == null ? rtn.graph() : withActivationQuantizers(rtn.graph());
     this.executor = new DjlExecutor(graph);
     try {
@@ -89,11 +89,7 @@ public final class PreparedModel implements AutoCloseable {
 
   /** The value an activation quantizer outputs; its consumers read this instead of the activation. */
   public static String dequantized(String activation) {
-    return activation + "_dequantized";
-  }
-
-  private static String quantizerNode(String activation) {
-    return activation + "/ActivationQuantizer";
+    return FrozenQuantization.dequantized(activation);
   }
 
   /**
@@ -127,7 +123,7 @@ public final class PreparedModel implements AutoCloseable {
           n.attributes()));
     }
     for (String a : activations.keySet()) {
-      b.addNode(Node.of(quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
+      b.addNode(Node.of(FrozenQuantization.quantizerNode(a), "Identity", List.of(a), List.of(dequantized(a))));
     }
     return b.build();
   }
@@ -159,78 +155,18 @@ public final class PreparedModel implements AutoCloseable {
     String group = activations.get(name);
     if (state == State.TRAINING && trainer != null) {
       if (trainer.observes()) {
-        ranges.observe(group, name, observed(name, v));
+        ranges.observe(group, name, padding.observed(name, v));
       }
       return trainer.activation(group, v);
     }
     if (state != State.EVAL) {
-      ranges.observe(group, name, observed(name, v));
+      ranges.observe(group, name, padding.observed(name, v));
     }
     if (state == State.CALIBRATION || !ranges.seen(group)) {
       return v;
     }
     QuantParams p = ranges.params(group);
     return state == State.TRAINING ? straightThrough(v, p) : EngineQuantizer.fakeQuantize(v, p);
-  }
-
-  /**
-   * Statistics per parameter group (quantizers that share parameters share statistics) and the parameters frozen
-   * from them, recomputed only after new observations.
-   */
-  private static final class Ranges<S> {
-    private final Observer<S> observer;
-    private final Map<String, S> stats = new LinkedHashMap<>();
-    private final Map<String, QuantParams> params = new HashMap<>();
-    private final Map<String, QuantParams> fixed = new HashMap<>();
-
-    Ranges(Observer<S> observer) {
-      this.observer = observer;
-    }
-
-    void observe(String group, String tensor, NDArray v) {
-      observer.observe(stats.computeIfAbsent(group, g -> observer.newStats()), tensor, v);
-      params.remove(group);
-    }
-
-    boolean seen(String group) {
-      return stats.containsKey(group) || fixed.containsKey(group);
-    }
-
-    QuantParams params(String group) {
-      QuantParams f = fixed.get(group);
-      return f != null ? f : params.computeIfAbsent(group, g -> observer.params(stats.get(g), new long[0]));
-    }
-
-    void fix(String group, QuantParams p) {
-      fixed.put(group, p);
-    }
-
-    ActivationStatistics snapshot(long samples) {
-      Map<String, Object> copy = new LinkedHashMap<>();
-      stats.forEach((g, s) -> copy.put(g, observer.merge(s, observer.newStats())));
-      return new ActivationStatistics(copy, samples);
-    }
-
-    void clear() {
-      stats.clear();
-      params.clear();
-    }
-
-    @SuppressWarnings("unchecked")
-    void merge(ActivationStatistics other) {
-      other.groups().forEach((g, s) -> {
-        S mine = stats.get(g);
-        stats.put(g, mine == null ? observer.merge((S) s, observer.newStats()) : observer.merge(mine, (S) s));
-        params.remove(g);
-      });
-    }
-
-    ActivationReport report(String value, String group, long samples) {
-      S s = stats.containsKey(group) ? stats.get(group) : observer.newStats();
-      QuantParams p = params(group);
-      float[] range = observer.observedRange(s);
-      return new ActivationReport(value, group, p, range[0], range[1], observer.clippedFraction(s, p), samples);
-    }
   }
 
   /** Fake quantization whose gradient passes inside the clipping range (integer types) or everywhere (floats). */
@@ -320,10 +256,10 @@ public final class PreparedModel implements AutoCloseable {
       throw new IllegalStateException("observe in calibration or training mode; open calibrationMode() first");
     }
     NDArray first = inputs.values().iterator().next();
-    if (tokenMask != null && positionAxes == null) {
-      positionAxes = learnPositionAxes(inputs, tokenMask.getShape().getShape());
+    if (tokenMask != null && !padding.learnt()) {
+      learnPaddingAxes(inputs, tokenMask.getShape().getShape());
     }
-    observationMask = tokenMask;
+    padding.startBatch(tokenMask);
     try {
       NDList out = forward(inputs);
       samples += first.getShape().get(0);
@@ -331,9 +267,18 @@ public final class PreparedModel implements AutoCloseable {
     } catch (NonFiniteValuesException e) {
       throw NonFiniteOrigin.find(graph, inputs).map(e::withDetail).orElse(e);
     } finally {
-      observationMask = null;
-      realRows.values().forEach(NDArray::close);
-      realRows.clear();
+      padding.endBatch();
+    }
+  }
+
+  /** Learns the batch and position axes of the activations ({@link PaddingFilter}) on runs that observe nothing. */
+  private void learnPaddingAxes(Map<String, NDArray> inputs, long[] maskShape) {
+    State saved = state;
+    state = State.EVAL;
+    try {
+      padding.learn(executor, activations.keySet(), inputs, maskShape);
+    } finally {
+      state = saved;
     }
   }
 
@@ -383,120 +328,6 @@ public final class PreparedModel implements AutoCloseable {
    */
   public record ActivationReport(String value, String group, QuantParams params, float observedMin,
       float observedMax, double clippedFraction, long samples) {}
-
-  /** Batch axis and position axes of a quantized value. */
-  private record PositionAxes(int batch, int[] positions) {}
-
-  private Map<String, PositionAxes> learnPositionAxes(Map<String, NDArray> inputs, long[] maskShape) {
-    State saved = state;
-    state = State.EVAL;
-    try {
-      Map<String, long[]> a = new HashMap<>();
-      Map<String, long[]> b = new HashMap<>();
-      inputs.forEach((k, v) -> {
-        long[] s = v.getShape().getShape();
-        boolean token = java.util.Arrays.equals(s, maskShape);
-        a.put(k, token ? new long[] {3, 7} : s);
-        b.put(k, token ? new long[] {5, 11} : s);
-      });
-      Map<String, long[]> sa = org.sparkquant.core.exec.ShapeTrace.trace(executor, a);
-      Map<String, long[]> sb = org.sparkquant.core.exec.ShapeTrace.trace(executor, b);
-      Map<String, PositionAxes> axes = new HashMap<>();
-      for (String v : activations.keySet()) {
-        long[] x = sa.get(v);
-        long[] y = sb.get(v);
-        if (x == null || y == null || x.length != y.length) {
-          continue;
-        }
-        int batch = -1;
-        List<Integer> pos = new ArrayList<>();
-        for (int i = 0; i < x.length; i++) {
-          if (x[i] == 3 && y[i] == 5 && batch < 0) {
-            batch = i;
-          } else if (x[i] == 7 && y[i] == 11) {
-            pos.add(i);
-          }
-        }
-        if (batch >= 0 && !pos.isEmpty()) {
-          axes.put(v, new PositionAxes(batch, pos.stream().mapToInt(Integer::intValue).toArray()));
-        }
-      }
-      return axes;
-    } finally {
-      state = saved;
-    }
-  }
-
-  /**
-   * {@code v}, or only its elements at real (unpadded) positions while a token mask is in effect. The batch axis and
-   * the position axes are moved to the front (no copy for the usual {@code [batch, positions, features]} layout)
-   * and flattened into rows, one per (sample, positions) combination; the rows of real positions are taken with one
-   * gather. The elements are those of a boolean mask over {@code v}, in another order, which no observer depends on.
-   */
-  private NDArray observed(String name, NDArray v) {
-    PositionAxes ax = observationMask == null ? null : positionAxes.get(name);
-    if (ax == null) {
-      return v;
-    }
-    int rank = v.getShape().dimension();
-    int[] order = new int[rank];
-    order[0] = ax.batch();
-    System.arraycopy(ax.positions(), 0, order, 1, ax.positions().length);
-    int next = 1 + ax.positions().length;
-    boolean moved = ax.batch() != 0;
-    for (int i = 0; i < rank; i++) {
-      int axis = i;
-      if (axis != ax.batch() && java.util.Arrays.stream(ax.positions()).noneMatch(p -> p == axis)) {
-        order[next++] = axis;
-      }
-    }
-    for (int i = 0; i < rank; i++) {
-      moved |= order[i] != i;
-    }
-    NDArray front = moved ? v.transpose(order) : v;
-    long[] shape = front.getShape().getShape();
-    long rows = 1;
-    for (int i = 0; i <= ax.positions().length; i++) {
-      rows *= shape[i];
-    }
-    return front.reshape(rows, -1).get(new NDIndex("{}", realRows(ax.positions().length))).reshape(-1);
-  }
-
-  /**
-   * Indices of the real rows among {@code batch × positions^k} rows (row-major), for values with {@code k} position
-   * axes: a row is real when the token mask marks each of its positions real. Computed once per batch and {@code k}.
-   */
-  private NDArray realRows(int k) {
-    return realRows.computeIfAbsent(k, n -> {
-      long[] maskShape = observationMask.getShape().getShape();
-      int batch = (int) maskShape[0];
-      int length = (int) maskShape[1];
-      long[] mask = observationMask.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-      long perSample = 1;
-      for (int i = 0; i < n; i++) {
-        perSample *= length;
-      }
-      long[] rows = new long[Math.toIntExact(batch * perSample)];
-      int count = 0;
-      int[] at = new int[n];
-      for (int b = 0; b < batch; b++) {
-        java.util.Arrays.fill(at, 0);
-        for (long r = 0; r < perSample; r++) {
-          boolean real = true;
-          for (int j = 0; j < n && real; j++) {
-            real = mask[b * length + at[j]] != 0;
-          }
-          if (real) {
-            rows[count++] = b * perSample + r;
-          }
-          for (int j = n - 1; j >= 0 && ++at[j] == length; j--) {
-            at[j] = 0;
-          }
-        }
-      }
-      return observationMask.getManager().create(java.util.Arrays.copyOf(rows, count));
-    });
-  }
 
   /** Calibration: observers on, fake quantization off, until the scope closes. */
   public Mode calibrationMode() {
@@ -579,42 +410,30 @@ public final class PreparedModel implements AutoCloseable {
   }
 
   /**
-   * Freezes the parameters and builds the exported model: weights stored quantized behind DequantizeLinear, each
-   * activation quantizer as QuantizeLinear → DequantizeLinear feeding the nodes it was placed for.
+   * Freezes the parameters: the prepared graph with the planned weight parameters and codes, and the parameters of
+   * every activation quantizer (fixed, or frozen from its group's statistics).
    */
-  public Graph finalize(Backend backend) {
+  public FrozenQuantization freeze() {
     if (state != State.EVAL) {
       throw new IllegalStateException("finalize in evaluation mode; close the " + state + " scope first");
     }
-    Graph g = new QuantizedWeights(weights, quantizedWeights).apply(graph);
     Map<String, QuantParams> acts = new LinkedHashMap<>();
-    long opset = g.defaultOpset();
     for (Map.Entry<String, String> e : activations.entrySet()) {
       if (!ranges.seen(e.getValue())) {
         throw new IllegalStateException("activation '" + e.getKey() + "' was never observed; calibrate first");
       }
-      QuantParams p = ranges.params(e.getValue());
-      acts.put(e.getKey(), p);
-      opset = Math.max(opset, QuantizedWeights.requiredOpset(p));
+      acts.put(e.getKey(), ranges.params(e.getValue()));
     }
-    g = new OpsetUpgrade(opset).apply(g);
-    Graph.Builder b = g.toBuilder().clearNodes();
-    for (Node n : g.nodes()) {
-      String a = n.inputs().isEmpty() ? null : n.inputs().get(0);
-      if (a == null || !acts.containsKey(a) || !n.name().equals(quantizerNode(a))) {
-        b.addNode(n);
-        continue;
-      }
-      QuantParams p = acts.get(a);
-      b.addConstant(a + "_scale", Tensor.ofFloats(new long[0], p.scale()));
-      b.addConstant(a + "_zero_point", new Tensor(p.type().onnxType(), new long[0],
-          java.nio.ByteBuffer.wrap(Packing.pack(p.type(), p.zeroPoint()))));
-      b.addNode(Node.of(a + "/QuantizeLinear", "QuantizeLinear", List.of(a, a + "_scale", a + "_zero_point"),
-          List.of(a + "_quantized")));
-      b.addNode(Node.of(a + "/DequantizeLinear", "DequantizeLinear",
-          List.of(a + "_quantized", a + "_scale", a + "_zero_point"), List.of(dequantized(a))));
-    }
-    return b.metadata("sparkquant.preset", config.preset()).build();
+    return new FrozenQuantization(graph, weights, quantizedWeights, acts, Map.of("sparkquant.preset", config.preset()));
+  }
+
+  /**
+   * Freezes the parameters ({@link #freeze()}) and builds the exported model with {@code backend}'s exporter; for ONNX
+   * QDQ, weights stored quantized behind DequantizeLinear, each activation quantizer as QuantizeLinear →
+   * DequantizeLinear feeding the nodes it was placed for.
+   */
+  public Graph finalize(Backend backend) {
+    return Exporters.of(backend).export(freeze());
   }
 
   @Override

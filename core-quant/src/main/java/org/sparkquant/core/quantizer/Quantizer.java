@@ -8,7 +8,7 @@ import org.sparkquant.core.graph.Graph;
 /**
  * Entry point of the API: {@code new Quantizer(model, config).prepare(exampleInputs)} gives a {@link PreparedModel}
  * whose forward pass already reflects the compression; calibrate or train it inside its mode scopes, then
- * {@link PreparedModel#finalize(Backend)}.
+ * {@link PreparedModel#finalize(org.sparkquant.core.export.Backend)}.
  */
 public final class Quantizer {
   private final Graph model;

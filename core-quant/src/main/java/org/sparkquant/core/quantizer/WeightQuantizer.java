@@ -5,6 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sparkquant.core.export.FrozenQuantization;
+import org.sparkquant.core.export.MatMulNBitsWeights;
+import org.sparkquant.core.export.OnnxQdqExporter;
+import org.sparkquant.core.export.QuantizedWeights;
 import org.sparkquant.core.fusion.Chains;
 import org.sparkquant.core.graph.Attribute;
 import org.sparkquant.core.graph.DataType;
@@ -16,13 +20,11 @@ import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.ScalarQuantizer;
 import org.sparkquant.core.passes.BatchNormFolding;
-import org.sparkquant.core.passes.MatMulNBitsWeights;
-import org.sparkquant.core.passes.QuantizedWeights;
 
 /**
  * Data-free weight quantization (round to nearest): the weights of Conv, ConvTranspose, Gemm and MatMul nodes get
  * parameters from their own min/max, per the config and its rules, and the graph stores them quantized
- * ({@link QuantizedWeights}). Graph mode folds BatchNorm first, so folded weights are what gets quantized.
+ * ({@link OnnxQdqExporter}, {@link QuantizedWeights}). Graph mode folds BatchNorm first, so folded weights are what gets quantized.
  */
 public final class WeightQuantizer {
   /** Ops whose second input is a weight. */
@@ -55,14 +57,8 @@ public final class WeightQuantizer {
    */
   public static Result quantize(Graph graph, QuantizerConfig config, boolean matMulNBits) {
     Plan plan = plan(graph, config);
-    Graph g = plan.graph();
-    Map<String, QuantParams> rest = new LinkedHashMap<>(plan.params());
-    if (matMulNBits) {
-      MatMulNBitsWeights nbits = new MatMulNBitsWeights(rest);
-      nbits.rewritten(g).keySet().forEach(rest::remove);
-      g = nbits.apply(g);
-    }
-    return new Result(new QuantizedWeights(rest, plan.quantized()).apply(g), plan.layers());
+    FrozenQuantization frozen = FrozenQuantization.weightsOnly(plan.graph(), plan.params(), plan.quantized());
+    return new Result(new OnnxQdqExporter(matMulNBits).export(frozen), plan.layers());
   }
 
   /**

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparkquant.core.exec.DjlExecutor;
+import org.sparkquant.core.export.Backend;
 import org.sparkquant.core.fusion.TinyNets;
 import org.sparkquant.core.graph.Graph;
-import org.sparkquant.core.quantizer.Backend;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.sum.FixedTreeSum;
 

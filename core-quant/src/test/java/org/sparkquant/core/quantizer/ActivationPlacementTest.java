@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.sparkquant.core.export.Backend;
 import org.sparkquant.core.fusion.Chains;
 import org.sparkquant.core.fusion.FusionBlock;
 import org.sparkquant.core.fusion.FusionPattern;

@@ -8,9 +8,9 @@ import static org.sparkquant.core.fusion.TinyNets.op;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.sparkquant.core.export.QuantizedWeights;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Tensor;
-import org.sparkquant.core.passes.QuantizedWeights;
 
 class WeightQuantizerTest {
   private static Graph convRelu() {

@@ -64,7 +64,7 @@ class ClassifierAccuracyTest {
               new ai.djl.ndarray.types.Shape(50, 3, 48, 192)))).close();
         }
       }
-      exported = p.finalize(org.sparkquant.core.quantizer.Backend.ONNX_QDQ);
+      exported = p.finalize(org.sparkquant.core.export.Backend.ONNX_QDQ);
     }
     long quantizers = exported.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).count();
     long bn = exported.nodes().stream().filter(n -> n.opType().equals("BatchNormalization")).count();

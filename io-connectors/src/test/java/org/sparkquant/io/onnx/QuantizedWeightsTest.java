@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.exec.GraphExecutor;
 import org.sparkquant.core.exec.quant.EngineQuantizer;
+import org.sparkquant.core.export.QuantizedWeights;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
@@ -21,7 +22,6 @@ import org.sparkquant.core.numerics.Granularity;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.QuantType;
 import org.sparkquant.core.numerics.Scheme;
-import org.sparkquant.core.passes.QuantizedWeights;
 import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.core.quantizer.WeightSpec;
 
@@ -142,7 +142,7 @@ class QuantizedWeightsTest {
   @Test
   void int4MatMulsAsMatMulNBitsRunInOnnxRuntimeAndOurExecutor() throws Exception {
     Map<String, QuantParams> params = rtn(QuantType.INT4, Granularity.perBlock(0, 32));
-    Graph exported = new org.sparkquant.core.passes.MatMulNBitsWeights(params).apply(graph);
+    Graph exported = new org.sparkquant.core.export.MatMulNBitsWeights(params).apply(graph);
     assertEquals(36, exported.nodes().stream().filter(n -> n.opType().equals("MatMulNBits")).count());
     Path file = dir.resolve("w4g32-nbits.onnx");
     new OnnxModelWriter().write(exported, file);

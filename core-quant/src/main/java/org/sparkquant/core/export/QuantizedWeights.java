@@ -1,4 +1,4 @@
-package org.sparkquant.core.passes;
+package org.sparkquant.core.export;
 
 import java.nio.ByteBuffer;
 import java.util.Collections;
@@ -15,6 +15,7 @@ import org.sparkquant.core.numerics.Packing;
 import org.sparkquant.core.numerics.QuantParams;
 import org.sparkquant.core.numerics.QuantType;
 import org.sparkquant.core.numerics.ScalarQuantizer;
+import org.sparkquant.core.passes.OpsetUpgrade;
 
 /**
  * Stores weights in their quantized type, the ONNX QDQ way: each chosen float constant {@code W} becomes

@@ -1,4 +1,4 @@
-package org.sparkquant.core.passes;
+package org.sparkquant.core.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

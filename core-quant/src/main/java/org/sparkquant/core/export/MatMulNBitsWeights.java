@@ -1,4 +1,4 @@
-package org.sparkquant.core.passes;
+package org.sparkquant.core.export;
 
 import java.nio.ByteBuffer;
 import java.util.Collections;
