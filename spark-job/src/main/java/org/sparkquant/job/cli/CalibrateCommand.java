@@ -31,6 +31,9 @@ public final class CalibrateCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     CalibratePipeline.Result r = CalibratePipeline.run(model.request(), data.request(), out);
+    if (r.report() == null) {
+      return ModelOptions.dryRunPassed("calibrate", out);
+    }
     CalibrateReport.Totals t = r.report().totals();
     out.printf("calibrated %d activation quantizers with %s on %,d samples (%d batches, %d partitions) in %.1f s%n",
         t.activationQuantizers(), r.config().preset(), t.samples(), t.batches(), t.partitions(), t.seconds());

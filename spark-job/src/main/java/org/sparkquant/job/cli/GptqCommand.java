@@ -49,6 +49,9 @@ public final class GptqCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     GptqPipeline.Result r = GptqPipeline.run(model.request(), data.request(), options(), out);
+    if (r.report() == null) {
+      return ModelOptions.dryRunPassed("gptq", out);
+    }
     GptqReport.Totals t = r.report().totals();
     out.printf("quantized %d weights with GPTQ %s (%d by round to nearest) on %,d samples (%d batches,"
         + " %d partitions) in %.1f s%n", t.gptqLayers(), r.config().preset(), t.rtnLayers(), t.samples(),

@@ -27,7 +27,17 @@ public final class ModelOptions {
   @Option(names = "--overwrite", description = "Replace an existing output directory.")
   boolean overwrite;
 
+  @Option(names = "--dry-run",
+      description = "Check the options, config, model, data and output path, then stop: no Spark work, no output.")
+  boolean dryRun;
+
+  /** Prints what a dry run checked; the command then exits 0. */
+  static int dryRunPassed(String command, java.io.PrintWriter out) {
+    out.printf("dry run: %s's checks passed; nothing was run or written%n", command);
+    return 0;
+  }
+
   ModelRequest request() {
-    return new ModelRequest(model, preset, configFile, mode, output, overwrite);
+    return new ModelRequest(model, preset, configFile, mode, output, overwrite, dryRun);
   }
 }

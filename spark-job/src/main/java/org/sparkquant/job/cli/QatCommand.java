@@ -102,6 +102,9 @@ public final class QatCommand implements Callable<Integer> {
         checkpointEvery, checkpointDir, resume);
     PrintWriter out = spec.commandLine().getOut();
     QatPipeline.Result r = QatPipeline.run(model.request(), data.request(), training, out);
+    if (r.report() == null) {
+      return ModelOptions.dryRunPassed("qat", out);
+    }
     QatReport report = r.report();
     QatReport.Totals t = report.totals();
     List<QatReport.LossPoint> losses = report.lossCurve();

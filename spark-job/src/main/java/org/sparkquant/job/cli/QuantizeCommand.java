@@ -33,6 +33,9 @@ public final class QuantizeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     QuantizePipeline.Result r = QuantizePipeline.run(model.request(), matMulNBits);
+    if (r.report() == null) {
+      return ModelOptions.dryRunPassed("quantize", spec.commandLine().getOut());
+    }
     QuantizeReport.Totals t = r.report().totals();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("quantized %d weights with %s (%s mode): %,d -> %,d bytes (%.2fx smaller), mean weight SQNR %.1f dB%n",

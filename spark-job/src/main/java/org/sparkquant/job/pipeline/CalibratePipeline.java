@@ -16,7 +16,7 @@ import org.sparkquant.job.calibrate.CalibrationJob;
 public final class CalibratePipeline {
   private CalibratePipeline() {}
 
-  /** What ran. */
+  /** What ran; the report is null after a dry run. */
   public record Result(QuantizerConfig config, CalibrateReport report) {}
 
   /** Checks the request, calibrates (default preset w8a8) and commits the output; progress goes to {@code out}. */
@@ -36,6 +36,9 @@ public final class CalibratePipeline {
     try (PreparedModel prepared = new Quantizer(in.graph(), config).prepare()) {
       SparkConf conf = driver.sparkConf("calibrate");
       List<String> files = driver.files(conf, in.data());
+      if (model.dryRun()) {
+        return new Result(config, null);
+      }
       try (JavaSparkContext sc = new JavaSparkContext(conf)) {
         CalibrationJob.Result result = Calibration.into(prepared, sc, in.graph(), config,
             driver.samples(in, files, sc), out);

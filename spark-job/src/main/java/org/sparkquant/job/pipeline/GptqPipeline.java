@@ -25,7 +25,7 @@ import org.sparkquant.job.samples.SampleSource;
 public final class GptqPipeline {
   private GptqPipeline() {}
 
-  /** What ran. */
+  /** What ran; the report is null after a dry run. */
   public record Result(QuantizerConfig config, GptqReport report) {}
 
   /** Checks the request, solves (default preset w4g32) and commits the output; progress goes to {@code out}. */
@@ -47,6 +47,9 @@ public final class GptqPipeline {
     long started = System.nanoTime();
     SparkConf conf = driver.sparkConf("gptq");
     List<String> files = driver.files(conf, in.data());
+    if (model.dryRun()) {
+      return new Result(config, null);
+    }
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       SampleSource samples = driver.samples(in, files, sc);
       GptqJob.Result result = GptqJob.run(sc, new OnnxModelWriter().toBytes(in.graph()),

@@ -13,8 +13,10 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
  * @param mode {@code graph} or {@code eager}, or null for the config's
  * @param output the output directory
  * @param overwrite whether an existing output may be replaced
+ * @param dryRun check everything the driver can and stop before any Spark work or output
  */
-public record ModelRequest(Path model, String preset, Path configFile, String mode, Path output, boolean overwrite) {
+public record ModelRequest(Path model, String preset, Path configFile, String mode, Path output, boolean overwrite,
+    boolean dryRun) {
   public ModelRequest {
     if (preset != null && configFile != null) {
       throw new UsageError("give --preset or --config, not both");

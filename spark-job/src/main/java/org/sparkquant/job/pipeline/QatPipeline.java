@@ -29,7 +29,7 @@ import org.sparkquant.job.spark.SparkContexts;
 public final class QatPipeline {
   private QatPipeline() {}
 
-  /** What ran. */
+  /** What ran; the report is null after a dry run. */
   public record Result(QuantizerConfig config, QatReport report) {}
 
   /** Checks the request, trains (default preset w4g32) and commits the output; progress goes to {@code out}. */
@@ -48,6 +48,10 @@ public final class QatPipeline {
     QatLoss lossKind = lossKind(training.loss(), in.graph(), in.data());
     long started = System.nanoTime();
     SparkConf conf = driver.sparkConf("qat");
+    if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+      throw new UsageError("qat trains in barrier stages, which Spark cannot run with dynamic allocation: pass"
+          + " --conf spark.dynamicAllocation.enabled=false (and --num-executors to spark-submit)");
+    }
     Checkpoints checkpoints = new Checkpoints(checkpointUri(model, training),
         SparkContexts.hadoopConfiguration(conf));
     if (training.resume() && checkpoints.isEmpty()) {
@@ -61,6 +65,9 @@ public final class QatPipeline {
       checkpoints.delete();
     }
     List<String> files = driver.files(conf, in.data());
+    if (model.dryRun()) {
+      return new Result(config, null);
+    }
     QatJob.Spec spec = new QatJob.Spec(config, options(training, lossKind), in.data(),
         in.tokenizer(), files, data.sampleLimit(), data.seed(), data.batchSize(), training.microBatchSize(),
         training.epochs() == null ? 3 : training.epochs(), training.steps() == null ? 0 : training.steps(),

@@ -11,7 +11,7 @@ import org.sparkquant.io.output.AtomicDirectory;
 public final class QuantizePipeline {
   private QuantizePipeline() {}
 
-  /** What ran. */
+  /** What ran; the report is null after a dry run. */
   public record Result(QuantizerConfig config, QuantizeReport report) {}
 
   /**
@@ -27,6 +27,9 @@ public final class QuantizePipeline {
     }
     AtomicDirectory.checkWritable(request.output(), request.overwrite());
     Graph graph = new OnnxModelReader().read(request.model());
+    if (request.dryRun()) {
+      return new Result(config, null);
+    }
     WeightQuantizer.Result result = WeightQuantizer.quantize(graph, config, matMulNBits);
     Provenance provenance = Provenance.of(request, config, matMulNBits);
     QuantizeReport report = QuantizeReport.of(result, provenance);
