@@ -43,6 +43,32 @@ class FatJarIT {
     }
   }
 
+  /**
+   * Spark's binary distribution ships no unshaded protobuf-java, and neither does the test Spark home: the ONNX reader
+   * finds protobuf relocated inside the fat jar, and no class of the fat jar refers to the original package.
+   */
+  @Test
+  void protobufIsRelocatedIntoTheFatJarAndAbsentFromSpark() throws IOException {
+    try (Stream<Path> jars = Files.list(SPARK_JARS)) {
+      assertEquals(List.of(), jars.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("protobuf-java"))
+          .toList(), "the Spark home should be shaped like the distribution");
+    }
+    try (JarFile jar = new JarFile(FAT_JAR.toFile())) {
+      assertTrue(jar.getEntry("org/sparkquant/shaded/protobuf/CodedInputStream.class") != null,
+          "fat jar lacks the relocated protobuf");
+      List<String> unrelocated = new java.util.ArrayList<>();
+      for (java.util.jar.JarEntry e : java.util.Collections.list(jar.entries())) {
+        if (e.getName().startsWith("org/sparkquant/") && e.getName().endsWith(".class")) {
+          String text = new String(jar.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+          if (text.contains("com/google/protobuf/")) {
+            unrelocated.add(e.getName());
+          }
+        }
+      }
+      assertEquals(List.of(), unrelocated, "classes that still refer to com/google/protobuf");
+    }
+  }
+
   @Test
   void holdsTheEngineTheCliAndTheirNativeLibraries() throws IOException {
     try (JarFile jar = new JarFile(FAT_JAR.toFile())) {
