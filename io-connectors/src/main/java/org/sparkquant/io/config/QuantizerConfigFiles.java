@@ -52,16 +52,24 @@ public final class QuantizerConfigFiles {
 
   /** Reads a config file. */
   public static QuantizerConfig read(Path file) {
+    return read(file, null);
+  }
+
+  /**
+   * Reads a config file whose preset is replaced by {@code preset} (a command-line flag wins over the file), or
+   * that keeps its own when {@code preset} is null: the file's mode, weights, activations and rules apply on top.
+   */
+  public static QuantizerConfig read(Path file, String preset) {
     String where = "config '" + file + "'";
-    return parse(YamlFields.readFile(file, where), where);
+    return parse(YamlFields.readFile(file, where), where, preset);
   }
 
   /** Parses a config from YAML or JSON text; {@code where} names the source in errors. */
   public static QuantizerConfig parse(String text, String where) {
-    return parse(YamlFields.readText(text, where), where);
+    return parse(YamlFields.readText(text, where), where, null);
   }
 
-  private static QuantizerConfig parse(JsonNode root, String where) {
+  private static QuantizerConfig parse(JsonNode root, String where, String presetOverride) {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(where + ": expected a mapping at the top level");
     }
@@ -70,7 +78,7 @@ public final class QuantizerConfigFiles {
     if (version != VERSION) {
       throw new IllegalArgumentException(where + ": 'version' must be " + VERSION + ", found " + root.get("version"));
     }
-    String preset = text(root, "preset", where, "");
+    String preset = presetOverride != null ? presetOverride : text(root, "preset", where, "");
     QuantizerConfig config;
     try {
       config = QuantizerConfig.preset(preset);

@@ -9,7 +9,7 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
  *
  * @param model the FP32 ONNX model
  * @param preset a preset name, or null
- * @param configFile a YAML or JSON config, or null (not both with {@code preset})
+ * @param configFile a YAML or JSON config, or null; {@code preset} replaces the file's preset
  * @param mode {@code graph} or {@code eager}, or null for the config's
  * @param output the output directory
  * @param overwrite whether an existing output may be replaced
@@ -18,25 +18,28 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
 public record ModelRequest(Path model, String preset, Path configFile, String mode, Path output, boolean overwrite,
     boolean dryRun) {
   public ModelRequest {
-    if (preset != null && configFile != null) {
-      throw new UsageError("give --preset or --config, not both");
-    }
     if (mode != null && !mode.equals("graph") && !mode.equals("eager")) {
       throw new UsageError("--mode: '" + mode + "' is not one of graph, eager");
     }
   }
 
-  /** The config from the config file or the preset (else {@code defaultPreset}), with the mode applied. */
+  /**
+   * The config: the config file's, with {@code preset} in place of the file's preset when both are given (flags win
+   * over files), else the preset's (default {@code defaultPreset}); then the mode.
+   */
   public QuantizerConfig config(String defaultPreset) {
     QuantizerConfig config;
-    if (configFile != null) {
-      config = QuantizerConfigFiles.read(configFile);
-    } else {
+    if (preset != null) {
       try {
-        config = QuantizerConfig.preset(preset == null ? defaultPreset : preset);
+        QuantizerConfig.preset(preset);
       } catch (IllegalArgumentException e) {
         throw new UsageError("--preset: " + e.getMessage());
       }
+    }
+    if (configFile != null) {
+      config = QuantizerConfigFiles.read(configFile, preset);
+    } else {
+      config = QuantizerConfig.preset(preset == null ? defaultPreset : preset);
     }
     if (mode == null) {
       return config;

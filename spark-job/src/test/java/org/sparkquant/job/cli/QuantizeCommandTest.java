@@ -120,7 +120,8 @@ class QuantizeCommandTest {
   }
 
   @Test
-  void configFilesApplyRulesAndRulesThatMatchNothingAreErrors(@TempDir Path dir) throws Exception {
+  void configFilesApplyRulesRulesThatMatchNothingAreErrorsAndPresetFlagsWinOverTheFile(@TempDir Path dir)
+      throws Exception {
     Path model = dir.resolve("tiny.onnx");
     new org.sparkquant.io.onnx.OnnxModelWriter().write(BadModels.tinyGraph(), model);
     Path skip = dir.resolve("skip.yaml");
@@ -136,9 +137,11 @@ class QuantizeCommandTest {
     assertEquals(1, r.code());
     assertTrue(r.err().contains("rule regex '/nope/.*' matches no node"), r.err());
     assertFalse(Files.exists(dir.resolve("b")));
-    r = Cli.run("quantize", "--model", model.toString(), "--config", none.toString(), "--preset", "w8", "--output",
+    r = Cli.run("quantize", "--model", model.toString(), "--config", skip.toString(), "--preset", "w8", "--output",
         dir.resolve("c").toString());
-    assertEquals(2, r.code());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("quantized 0 weights with w8"), "the flag's preset, the file's rules: " + r.out());
+    assertTrue(Files.readString(dir.resolve("c/report.json")).contains("\"preset\" : \"w8\""));
   }
 
   private static void assertNoTemporaries(Path dir) throws Exception {
