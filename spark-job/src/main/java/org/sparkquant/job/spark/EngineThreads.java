@@ -2,6 +2,9 @@ package org.sparkquant.job.spark;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import java.io.File;
+import java.util.List;
+import org.apache.spark.SparkEnv;
 import org.sparkquant.core.exec.DjlExecutor;
 
 /**
@@ -10,17 +13,53 @@ import org.sparkquant.core.exec.DjlExecutor;
  * In a fresh executor JVM the engine's native library is loaded first: a task may fix the threads before anything
  * else touched the engine. Code that runs the engine on a driver thread beside tasks in the same JVM (local masters)
  * sets its count here too, so that the record of the current count stays true.
+ *
+ * <p>Before the engine loads in an executor JVM, DJL's caches ({@code DJL_CACHE_DIR}, {@code ENGINE_CACHE_DIR}, where
+ * it unpacks the PyTorch native library, about 430 MB) go to {@value #CACHE_NAME} in the node's Spark local directory
+ * ({@code SPARK_LOCAL_DIRS}, YARN's {@code LOCAL_DIRS}, {@code spark.local.dir}, else the temporary directory),
+ * shared by the node's executors and applications, unless the environment or a system property names them: a home
+ * directory may be missing, shared or read-only on cluster nodes.
  */
 public final class EngineThreads {
   private static int current = -1;
 
   private EngineThreads() {}
 
+  /** The directory under the node's Spark local directory that holds DJL's caches on executors. */
+  static final String CACHE_NAME = "sparkquant-djl";
+
+  /** The caches DJL reads from the environment or system properties. */
+  static final List<String> CACHE_SETTINGS = List.of("DJL_CACHE_DIR", "ENGINE_CACHE_DIR");
+
   public static synchronized void fixTo(int threads) {
     if (threads != current) {
+      placeNativeCache();
       Engine.getEngine(DjlExecutor.ENGINE);
       JniUtils.setNumThreads(threads);
       current = threads;
     }
+  }
+
+  private static void placeNativeCache() {
+    SparkEnv env = SparkEnv.get();
+    if (env == null || "driver".equals(env.executorId())) {
+      return;
+    }
+    String dir = new File(localDir(env), CACHE_NAME).getAbsolutePath();
+    for (String key : CACHE_SETTINGS) {
+      if (System.getenv(key) == null && System.getProperty(key) == null) {
+        System.setProperty(key, dir);
+      }
+    }
+  }
+
+  private static String localDir(SparkEnv env) {
+    for (String dirs : new String[] {System.getenv("SPARK_LOCAL_DIRS"), System.getenv("LOCAL_DIRS"),
+        env.conf().get("spark.local.dir", null)}) {
+      if (dirs != null && !dirs.isBlank()) {
+        return dirs.split(",")[0].trim();
+      }
+    }
+    return System.getProperty("java.io.tmpdir");
   }
 }

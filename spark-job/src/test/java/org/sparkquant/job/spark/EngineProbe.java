@@ -41,9 +41,11 @@ public final class EngineProbe {
   }
 
   private static ExecutorReport probe(int partition) {
+    EngineThreads.fixTo(1);
     try (NDManager manager = NDManager.newBaseManager()) {
       float sum = manager.arange(10f * partition, 10f * partition + 10f, 1f, DataType.FLOAT32).sum().getFloat();
-      return new ExecutorReport(partition, ProcessHandle.current().pid(), Engine.getInstance().getEngineName(), sum);
+      return new ExecutorReport(partition, ProcessHandle.current().pid(), Engine.getInstance().getEngineName(), sum,
+          ai.djl.util.Utils.getEngineCacheDir().toAbsolutePath().toString());
     }
   }
 

@@ -37,6 +37,9 @@ class LocalClusterIT {
       assertEquals("PyTorch", r.engine(), r.toString());
       assertEquals(EngineProbe.expectedSum(r.partition()), r.sum(), r.toString());
       assertNotEquals(ProcessHandle.current().pid(), r.pid(), "task ran in the driver: " + r);
+      assertTrue(r.engineCache().endsWith(java.io.File.separator + EngineThreads.CACHE_NAME)
+          && !r.engineCache().startsWith(System.getProperty("user.home")),
+          "DJL's native cache should be in the node's Spark local directory: " + r.engineCache());
     }
     assertEquals(2, reports.stream().mapToLong(ExecutorReport::pid).distinct().count(), reports.toString());
   }
