@@ -38,6 +38,10 @@ public record DataRequest(String data, String dataFormat, Path tokenizer, int ba
       if (master != null) {
         SparkContexts.checkMaster(master);
       }
+      if (master != null && master.startsWith("local-cluster") && System.getenv("SPARK_HOME") == null) {
+        throw new UsageError("--master " + master + " starts executor JVMs from a Spark installation: set"
+            + " SPARK_HOME to one (scripts/sparkquant uses spark-job/target/spark-home, which the build makes)");
+      }
       sparkSettings.keySet().forEach(SparkContexts::checkSetting);
     } catch (IllegalArgumentException e) {
       throw new UsageError(e.getMessage());

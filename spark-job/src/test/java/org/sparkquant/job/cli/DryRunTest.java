@@ -73,4 +73,16 @@ class DryRunTest {
         "Run 'sparkquant qat --help' for usage."), lines);
     assertFalse(Files.exists(out));
   }
+
+  @Test
+  void aLocalClusterMasterWithoutASparkInstallationIsOneLine(@TempDir Path dir) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("SPARK_HOME") == null, "SPARK_HOME is set");
+    List<String> args = miniLm("calibrate", dir.resolve("out"));
+    args.set(args.indexOf("--master") + 1, "local-cluster[2,1,1024]");
+    Cli.Result r = Cli.run(args.toArray(String[]::new));
+    assertEquals(SparkQuantCli.EXIT_USAGE, r.code(), r.err());
+    assertTrue(r.err().startsWith("error: --master local-cluster[2,1,1024] starts executor JVMs from a Spark"
+        + " installation: set SPARK_HOME"), r.err());
+    assertFalse(Files.exists(dir.resolve("out")));
+  }
 }
