@@ -22,11 +22,6 @@ public enum DataFormat {
     return this == TEXT || this == JSONL;
   }
 
-  /** Whether samples are rows of numeric columns. */
-  public boolean isTabular() {
-    return this == PARQUET || this == ARROW;
-  }
-
   /** The lower-case name used on the command line and in config files. */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);

@@ -45,14 +45,6 @@ final class DataJobDriver {
     this.out = out;
   }
 
-  ModelRequest model() {
-    return model;
-  }
-
-  DataRequest data() {
-    return data;
-  }
-
   /**
    * Checks that the output is writable, then reads the model, tokenizer and data settings and checks them against
    * each other, with a trial run of the model on the data's shapes and the engine self-check.

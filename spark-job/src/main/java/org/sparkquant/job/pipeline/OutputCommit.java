@@ -30,9 +30,4 @@ public final class OutputCommit {
       more.writeTo(dir);
     });
   }
-
-  /** The JSON form of a report, as {@code report.json} holds it. */
-  public static String json(Object report) throws IOException {
-    return JSON.writeValueAsString(report);
-  }
 }

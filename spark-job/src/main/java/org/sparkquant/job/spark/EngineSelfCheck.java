@@ -39,9 +39,7 @@ public final class EngineSelfCheck {
    * @throws IllegalStateException when the engine computes a kernel of the model wrongly on this CPU
    */
   public static synchronized void onExecutor(String modelKey, Graph graph, DataConfig data) {
-    SparkEnv env = SparkEnv.get();
-    boolean inDriver = env == null || "driver".equals(env.executorId());
-    if (inDriver || !enabled(env.conf()) || CHECKED_MODELS.contains(modelKey)) {
+    if (!EngineThreads.inExecutor() || !enabled(SparkEnv.get().conf()) || CHECKED_MODELS.contains(modelKey)) {
       return;
     }
     KernelSelfCheck.Result r = KernelSelfCheck.verify(graph, ModelFit.selfCheckShapes(data));

@@ -40,11 +40,17 @@ public final class EngineThreads {
     }
   }
 
-  private static void placeNativeCache() {
+  /** Whether this JVM is a Spark executor (not a driver, whose local masters run tasks in-process). */
+  static boolean inExecutor() {
     SparkEnv env = SparkEnv.get();
-    if (env == null || "driver".equals(env.executorId())) {
+    return env != null && !"driver".equals(env.executorId());
+  }
+
+  private static void placeNativeCache() {
+    if (!inExecutor()) {
       return;
     }
+    SparkEnv env = SparkEnv.get();
     String dir = new File(localDir(env), CACHE_NAME).getAbsolutePath();
     for (String key : CACHE_SETTINGS) {
       if (System.getenv(key) == null && System.getProperty(key) == null) {

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.check;
 
-import org.sparkquant.core.graph.Node;
+import org.sparkquant.core.exec.KernelContext;
 
 /**
  * ONNX {@code Conv} and {@code ConvTranspose} by their definitions, over any number of spatial axes: a convolution
@@ -28,7 +28,7 @@ public final class ConvReference implements ReferenceKernel {
   }
 
   @Override
-  public Sampled compute(Node node, Operand[] in, long[] outputShape, long[] positions) {
+  public Sampled compute(KernelContext ctx, Operand[] in, long[] outputShape, long[] positions) {
     Operand x = in[0];
     Operand w = in[1];
     Operand b = in.length > 2 ? in[2] : null;
@@ -37,11 +37,11 @@ public final class ConvReference implements ReferenceKernel {
     for (int i = 0; i < n; i++) {
       kernel[i] = w.dim(i + 2);
     }
-    long[] strides = Attributes.longsOf(node, "strides", n, 1);
-    long[] dilations = Attributes.longsOf(node, "dilations", n, 1);
-    int group = (int) Attributes.longOf(node, "group", 1);
-    long[] padBegin = transposed ? transposedPadBegin(node, x, kernel, strides, dilations, outputShape)
-        : padBegin(node, x, kernel, strides, dilations);
+    long[] strides = ctx.attrLongs("strides", ones(n));
+    long[] dilations = ctx.attrLongs("dilations", ones(n));
+    int group = (int) ctx.attrLong("group", 1);
+    long[] padBegin = transposed ? transposedPadBegin(ctx, x, kernel, strides, dilations, outputShape)
+        : padBegin(ctx, x, kernel, strides, dilations);
     long inPerGroup = x.dim(1) / group;
     long outPerGroup = outputShape[1] / group;
     long[] xStrides = x.strides();
@@ -117,12 +117,12 @@ public final class ConvReference implements ReferenceKernel {
   }
 
   /** Leading padding of a convolution: explicit {@code pads}, or what {@code auto_pad} implies. */
-  private static long[] padBegin(Node node, Operand x, long[] kernel, long[] strides, long[] dilations) {
+  private static long[] padBegin(KernelContext ctx, Operand x, long[] kernel, long[] strides, long[] dilations) {
     int n = kernel.length;
-    String autoPad = Attributes.stringOf(node, "auto_pad", "NOTSET");
+    String autoPad = ctx.attrString("auto_pad", "NOTSET");
     long[] begin = new long[n];
     if (autoPad.equals("NOTSET")) {
-      System.arraycopy(Attributes.longsOf(node, "pads", 2 * n, 0), 0, begin, 0, n);
+      System.arraycopy(ctx.attrLongs("pads", new long[2 * n]), 0, begin, 0, n);
     } else if (autoPad.startsWith("SAME")) {
       for (int i = 0; i < n; i++) {
         long in = x.dim(i + 2);
@@ -140,14 +140,14 @@ public final class ConvReference implements ReferenceKernel {
    * does (SAME_UPPER puts the extra one at the end).
    */
   private static long[] transposedPadBegin(
-      Node node, Operand x, long[] kernel, long[] strides, long[] dilations, long[] outputShape) {
+      KernelContext ctx, Operand x, long[] kernel, long[] strides, long[] dilations, long[] outputShape) {
     int n = kernel.length;
-    String autoPad = Attributes.stringOf(node, "auto_pad", "NOTSET");
-    boolean derived = node.attributes().containsKey("output_shape") || autoPad.startsWith("SAME");
+    String autoPad = ctx.attrString("auto_pad", "NOTSET");
+    boolean derived = ctx.has("output_shape") || autoPad.startsWith("SAME");
     if (!derived) {
-      return java.util.Arrays.copyOf(Attributes.longsOf(node, "pads", 2 * n, 0), n);
+      return java.util.Arrays.copyOf(ctx.attrLongs("pads", new long[2 * n]), n);
     }
-    long[] outPadding = Attributes.longsOf(node, "output_padding", n, 0);
+    long[] outPadding = ctx.attrLongs("output_padding", new long[n]);
     long[] begin = new long[n];
     for (int i = 0; i < n; i++) {
       long full = strides[i] * (x.dim(i + 2) - 1) + outPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
@@ -155,5 +155,11 @@ public final class ConvReference implements ReferenceKernel {
       begin[i] = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
     }
     return begin;
+  }
+
+  private static long[] ones(int n) {
+    long[] v = new long[n];
+    java.util.Arrays.fill(v, 1);
+    return v;
   }
 }

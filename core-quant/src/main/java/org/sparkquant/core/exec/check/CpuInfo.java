@@ -49,11 +49,6 @@ public record CpuInfo(String model, List<String> flags) {
         || f.startsWith("sve") || f.equals("bf16") || f.equals("i8mm");
   }
 
-  /** Whether the processor has AVX-512 (foundation). */
-  public boolean hasAvx512() {
-    return flags.contains("avx512f");
-  }
-
   /** {@code model (flag flag ...)}, for logs and error messages. */
   @Override
   public String toString() {

@@ -155,16 +155,16 @@ public final class KernelSelfCheck {
         operands[i] = new Operand(data, shape);
         args[i] = EngineArrays.engineOwned(m.create(data, new Shape(shape)));
       }
-      NDArray out = registry.spec(node).kernel()
-          .run(new KernelContext(node, graph.defaultOpset(), m, KernelContext.constantTypes(node, graph.constants())),
-              args)[0];
+      KernelContext ctx =
+          new KernelContext(node, graph.defaultOpset(), m, KernelContext.constantTypes(node, graph.constants()));
+      NDArray out = registry.spec(node).kernel().run(ctx, args)[0];
       long[] outShape = out.getShape().getShape();
       float[] engine = out.toFloatArray();
       int channelAxis = reference.channelAxis(outShape.length);
       long termsPerOutput = Math.max(1, Tensor.numElements(shapes.get(node.inputs().get(1))) / outShape[channelAxis]);
       int affordable = (int) Math.min(perChannel, TERM_BUDGET / termsPerOutput / outShape[channelAxis]);
       long[] positions = positions(outShape, channelAxis, perChannel == EVERY ? perChannel : affordable, random);
-      Sampled expected = reference.compute(node, operands, outShape, positions);
+      Sampled expected = reference.compute(ctx, operands, outShape, positions);
       for (int p = 0; p < positions.length; p++) {
         double want = expected.values()[p];
         float got = engine[(int) positions[p]];

@@ -1,6 +1,6 @@
 package org.sparkquant.core.exec.check;
 
-import org.sparkquant.core.graph.Node;
+import org.sparkquant.core.exec.KernelContext;
 
 /**
  * Matrix products by their definitions: ONNX {@code MatMul} (NumPy semantics: batch axes broadcast, a 1-D operand is
@@ -38,13 +38,13 @@ public final class MatMulReference implements ReferenceKernel {
   }
 
   @Override
-  public Sampled compute(Node node, Operand[] in, long[] outputShape, long[] positions) {
+  public Sampled compute(KernelContext ctx, Operand[] in, long[] outputShape, long[] positions) {
     Operand a = in[0];
     Operand b = in[1];
-    boolean transA = kind == Kind.GEMM && Attributes.longOf(node, "transA", 0) != 0;
-    boolean transB = kind == Kind.GEMM && Attributes.longOf(node, "transB", 0) != 0;
-    double alpha = kind == Kind.GEMM ? Attributes.floatOf(node, "alpha", 1f) : 1;
-    double beta = kind == Kind.GEMM ? Attributes.floatOf(node, "beta", 1f) : 1;
+    boolean transA = kind == Kind.GEMM && ctx.attrLong("transA", 0) != 0;
+    boolean transB = kind == Kind.GEMM && ctx.attrLong("transB", 0) != 0;
+    double alpha = kind == Kind.GEMM ? ctx.attrFloat("alpha", 1f) : 1;
+    double beta = kind == Kind.GEMM ? ctx.attrFloat("beta", 1f) : 1;
     Operand c = in.length > 2 ? in[2] : null;
     // Operands as [batch..., rows, cols]; a 1-D left operand is one row, a 1-D right operand one column.
     long[] as = a.rank() == 1 ? new long[] {1, a.dim(0)} : a.shape();
