@@ -11,12 +11,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.Column;
 import org.sparkquant.io.data.ColumnType;
-import org.sparkquant.io.data.Images;
+import org.sparkquant.io.data.DataConfig;
 import org.sparkquant.io.data.DataFormat;
+import org.sparkquant.io.data.Images;
 import org.sparkquant.io.data.Labels;
+import org.sparkquant.io.fs.FileStore;
 
 /**
  * Reads the optional {@code data:} section of a config file (the file {@link QuantizerConfigFiles} reads) into a
@@ -63,10 +64,14 @@ public final class DataConfigFiles {
 
   private DataConfigFiles() {}
 
-  /** The data settings of a config file, or {@code defaults} when it has no {@code data} section. */
+  /** The data settings of a local config file, or {@code defaults} when it has no {@code data} section. */
   public static DataConfig read(Path yamlFile, DataConfig defaults) {
-    String where = "config '" + yamlFile + "'";
-    return parse(YamlFields.readFile(yamlFile, where), where, defaults);
+    return read(FileStore.defaults(), yamlFile.toString(), defaults);
+  }
+
+  /** The data settings of the config file at {@code location}, or {@code defaults} without a {@code data} section. */
+  public static DataConfig read(FileStore store, String location, DataConfig defaults) {
+    return parse(YamlFields.readFile(store, location), YamlFields.where(location), defaults);
   }
 
   /** Parses YAML or JSON text; {@code where} names the source in errors. */

@@ -22,6 +22,7 @@ import org.sparkquant.core.quantizer.ActivationSpec;
 import org.sparkquant.core.quantizer.LayerRule;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightSpec;
+import org.sparkquant.io.fs.FileStore;
 
 /**
  * Reads and writes {@link QuantizerConfig} as YAML or JSON (JSON is YAML, so one reader serves both):
@@ -50,18 +51,17 @@ public final class QuantizerConfigFiles {
 
   private QuantizerConfigFiles() {}
 
-  /** Reads a config file. */
+  /** Reads a local config file. */
   public static QuantizerConfig read(Path file) {
-    return read(file, null);
+    return read(FileStore.defaults(), file.toString(), null);
   }
 
   /**
    * Reads a config file whose preset is replaced by {@code preset} (a command-line flag wins over the file), or
    * that keeps its own when {@code preset} is null: the file's mode, weights, activations and rules apply on top.
    */
-  public static QuantizerConfig read(Path file, String preset) {
-    String where = "config '" + file + "'";
-    return parse(YamlFields.readFile(file, where), where, preset);
+  public static QuantizerConfig read(FileStore store, String location, String preset) {
+    return parse(YamlFields.readFile(store, location), YamlFields.where(location), preset);
   }
 
   /** Parses a config from YAML or JSON text; {@code where} names the source in errors. */

@@ -4,15 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import org.sparkquant.io.fs.FileStore;
 
 /**
  * Strict reading of YAML/JSON config trees, shared by the config file readers: every error names the source, the
@@ -23,16 +21,14 @@ final class YamlFields {
 
   private YamlFields() {}
 
-  /** The tree of a YAML or JSON file; {@code where} names it in errors. */
-  static JsonNode readFile(Path file, String where) {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(where + " does not exist or is not a file");
-    }
-    try {
-      return YAML.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(where + " is not valid YAML/JSON: " + firstLine(e.getMessage()));
-    }
+  /** The tree of the YAML or JSON config file at {@code location}; errors name it as {@code config 'location'}. */
+  static JsonNode readFile(FileStore store, String location) {
+    return readText(store.readText(location, "config"), where(location));
+  }
+
+  /** How errors name the config file at {@code location}. */
+  static String where(String location) {
+    return "config '" + location + "'";
   }
 
   /** The tree of YAML or JSON text; {@code where} names it in errors. */

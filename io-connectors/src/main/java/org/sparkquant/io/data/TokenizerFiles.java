@@ -4,9 +4,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.sparkquant.io.fs.FileStore;
 
 /**
  * Reads and checks a Hugging Face {@code tokenizer.json} on the driver, so that a wrong {@code --tokenizer} fails
@@ -18,26 +17,20 @@ public final class TokenizerFiles {
   private TokenizerFiles() {}
 
   /**
-   * The bytes of the tokenizer at {@code file}, checked to be a loadable tokenizer.
+   * The bytes of the tokenizer at {@code location} on any file system of {@code store}, checked to be a loadable
+   * tokenizer.
    *
    * @throws IllegalArgumentException one line naming the file, if it is missing, not JSON or not a tokenizer
    */
-  public static byte[] read(Path file) {
-    String where = "tokenizer '" + file + "'";
-    if (!Files.exists(file)) {
-      throw new IllegalArgumentException(where + " does not exist");
-    }
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(where + " is not a file; give the path of tokenizer.json");
-    }
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(where + " could not be read: " + e.getMessage(), e);
-    }
-    check(bytes, where);
+  public static byte[] read(FileStore store, String location) {
+    byte[] bytes = store.readFile(location, "tokenizer");
+    check(bytes, "tokenizer '" + location + "'");
     return bytes;
+  }
+
+  /** The bytes of the tokenizer at local {@code file}, checked. */
+  public static byte[] read(Path file) {
+    return read(FileStore.defaults(), file.toString());
   }
 
   /**

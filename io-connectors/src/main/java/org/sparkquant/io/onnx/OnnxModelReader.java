@@ -20,6 +20,7 @@ import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.Tensor;
 import org.sparkquant.core.graph.ValueInfo;
 import org.sparkquant.core.passes.ConstantFolding;
+import org.sparkquant.io.fs.FileStore;
 import org.sparkquant.io.onnx.proto.Onnx.AttributeProto;
 import org.sparkquant.io.onnx.proto.Onnx.GraphProto;
 import org.sparkquant.io.onnx.proto.Onnx.ModelProto;
@@ -67,10 +68,28 @@ public final class OnnxModelReader {
       throw new ModelFormatException(where + " cannot be read: " + e.getMessage());
     }
     try {
-      return read(bytes, where, new ExternalData(file));
+      return read(bytes, where, new LocalExternalData(file));
     } catch (IOException e) {
       throw new ModelFormatException(where + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads, validates and (optionally) folds the model at {@code location} on any file system of {@code store}, with
+   * its external data files beside it.
+   */
+  public Graph read(FileStore store, String location) {
+    java.nio.file.Path local = store.localFile(location);
+    if (local != null) {
+      return read(local);
+    }
+    byte[] bytes;
+    try {
+      bytes = store.readFile(location, "model file");
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(e.getMessage());
+    }
+    return read(bytes, "model file '" + location + "'", new StoredExternalData(store, store.path(location)));
   }
 
   /**

@@ -30,8 +30,13 @@ public final class OnnxModelWriter {
   /** Writes {@code graph} to {@code file}, replacing it. */
   public void write(Graph graph, Path file) throws IOException {
     try (OutputStream out = Files.newOutputStream(file)) {
-      toProto(graph).writeTo(out);
+      write(graph, out);
     }
+  }
+
+  /** Writes {@code graph} to {@code out}, which stays open. */
+  public void write(Graph graph, OutputStream out) throws IOException {
+    toProto(graph).writeTo(out);
   }
 
   /** The serialized ONNX model for {@code graph} (models up to protobuf's 2 GB limit). */

@@ -1,2 +1,5 @@
-/** Job outputs that appear all at once, marked complete with {@code _SUCCESS}, or not at all. */
+/**
+ * Job outputs on any Hadoop file system, committed by a move from a temporary name and marked complete with
+ * {@code _SUCCESS}, written last; and {@code latest} pointers to complete outputs.
+ */
 package org.sparkquant.io.output;

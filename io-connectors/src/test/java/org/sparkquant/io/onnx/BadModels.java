@@ -128,7 +128,7 @@ public enum BadModels {
   }
 
   /** Moves initializer {@code w} (1024 bytes) to external data at {@code location}, {@code offset}. */
-  static ModelProto external(ModelProto m, String location, long offset) {
+  public static ModelProto external(ModelProto m, String location, long offset) {
     TensorProto w = m.getGraph().getInitializer(0);
     TensorProto ext =
         w.toBuilder()

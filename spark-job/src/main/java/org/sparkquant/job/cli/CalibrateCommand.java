@@ -37,7 +37,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     CalibrateReport.Totals t = r.report().totals();
     out.printf("calibrated %d activation quantizers with %s on %,d samples (%d batches, %d partitions) in %.1f s%n",
         t.activationQuantizers(), r.config().preset(), t.samples(), t.batches(), t.partitions(), t.seconds());
-    out.printf("wrote %s%n", model.output.resolve("model.onnx"));
+    out.printf("wrote %s%n", model.output + "/model.onnx");
     return 0;
   }
 }

@@ -1,6 +1,5 @@
 package org.sparkquant.job.cli;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sparkquant.job.pipeline.DataRequest;
@@ -16,8 +15,9 @@ public final class DataOptions {
       description = "text | jsonl | images | parquet | arrow (default: the config's data.format, else text).")
   String dataFormat;
 
-  @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "Hugging Face tokenizer for text.")
-  Path tokenizer;
+  @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
+      description = "Hugging Face tokenizer for text, on any Hadoop file system.")
+  String tokenizer;
 
   @Option(names = "--batch-size", paramLabel = "N", description = "Samples per batch (default: 32).")
   int batchSize = 32;

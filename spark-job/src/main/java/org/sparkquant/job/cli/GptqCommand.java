@@ -56,7 +56,7 @@ public final class GptqCommand implements Callable<Integer> {
     out.printf("quantized %d weights with GPTQ %s (%d by round to nearest) on %,d samples (%d batches,"
         + " %d partitions) in %.1f s%n", t.gptqLayers(), r.config().preset(), t.rtnLayers(), t.samples(),
         t.batches(), t.partitions(), t.seconds());
-    out.printf("wrote %s%n", model.output.resolve("model.onnx"));
+    out.printf("wrote %s%n", model.output + "/model.onnx");
     return 0;
   }
 

@@ -1,7 +1,6 @@
 package org.sparkquant.job.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.apache.spark.SparkConf;
 import org.sparkquant.core.exec.DjlExecutor;
 import org.sparkquant.core.exec.ShapeTrace;
 import org.sparkquant.core.fusion.FusionBlock;
@@ -19,6 +19,7 @@ import org.sparkquant.core.graph.Node;
 import org.sparkquant.core.graph.ValueInfo;
 import org.sparkquant.core.passes.BatchNormFolding;
 import org.sparkquant.io.onnx.OnnxModelReader;
+import org.sparkquant.job.spark.SparkContexts;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,8 +40,9 @@ public final class InspectCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The ONNX model file.")
-  Path model;
+  @Option(names = "--model", required = true, paramLabel = "M.onnx",
+      description = "The ONNX model file, on any Hadoop file system.")
+  String model;
 
   @Option(
       names = "--input-shape",
@@ -60,8 +62,9 @@ public final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Graph graph = switch (mode) {
-      case "eager" -> new OnnxModelReader().read(model);
-      case "graph" -> new BatchNormFolding().apply(new OnnxModelReader().read(model));
+      case "eager" -> new OnnxModelReader().read(SparkContexts.fileStore(new SparkConf()), model);
+      case "graph" -> new BatchNormFolding().apply(
+          new OnnxModelReader().read(SparkContexts.fileStore(new SparkConf()), model));
       default -> throw new CommandLine.ParameterException(spec.commandLine(),
           "--mode: '" + mode + "' is not one of graph, eager");
     };

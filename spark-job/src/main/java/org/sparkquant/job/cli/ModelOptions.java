@@ -1,13 +1,13 @@
 package org.sparkquant.job.cli;
 
-import java.nio.file.Path;
 import org.sparkquant.job.pipeline.ModelRequest;
 import picocli.CommandLine.Option;
 
 /** The model, quantizer config and output options every command that writes a model takes. */
 public final class ModelOptions {
-  @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "The FP32 ONNX model.")
-  Path model;
+  @Option(names = "--model", required = true, paramLabel = "M.onnx",
+      description = "The FP32 ONNX model, on any Hadoop file system (local path, file:, hdfs:, s3a:, ...).")
+  String model;
 
   @Option(names = "--preset", paramLabel = "P", description = "Preset (default: the command's; see its description).")
   String preset;
@@ -15,17 +15,22 @@ public final class ModelOptions {
   @Option(names = "--config", paramLabel = "F.yaml",
       description = "Quantizer and data config (YAML or JSON): preset, mode, weights, activations, per-layer rules,"
           + " data.")
-  Path configFile;
+  String configFile;
 
   @Option(names = "--mode", paramLabel = "graph|eager",
       description = "graph (default) folds BatchNorm into convolutions first; eager quantizes the graph as it is.")
   String mode;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
-  Path output;
+  @Option(names = "--output", required = true, paramLabel = "DIR",
+      description = "Output directory on any Hadoop file system (must not exist); complete once DIR/_SUCCESS exists.")
+  String output;
 
   @Option(names = "--overwrite", description = "Replace an existing output directory.")
   boolean overwrite;
+
+  @Option(names = "--skip-if-complete",
+      description = "Exit 0 without doing anything when DIR is a complete output (holds _SUCCESS), as on a re-run.")
+  boolean skipIfComplete;
 
   @Option(names = "--dry-run",
       description = "Check the options, config, model, data and output path, then stop: no Spark work, no output.")
@@ -38,6 +43,6 @@ public final class ModelOptions {
   }
 
   ModelRequest request() {
-    return new ModelRequest(model, preset, configFile, mode, output, overwrite, dryRun);
+    return new ModelRequest(model, preset, configFile, mode, output, overwrite, dryRun, skipIfComplete);
   }
 }

@@ -95,11 +95,15 @@ public final class QatCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue the run whose checkpoints are in the checkpoint directory.")
   boolean resume;
 
+  @Option(names = "--resume-if-present",
+      description = "Continue from the checkpoint directory when it holds a checkpoint, else start (for retries).")
+  boolean resumeIfPresent;
+
   @Override
   public Integer call() throws IOException {
     QatRequest training = new QatRequest(microBatchSize, epochs, steps, lr, optimizer, momentum, weightDecay,
         warmupSteps, schedule, loss, learnableScales, freezeObserversAfter, freezeBnAfter, validationFraction,
-        checkpointEvery, checkpointDir, resume);
+        checkpointEvery, checkpointDir, resume, resumeIfPresent);
     PrintWriter out = spec.commandLine().getOut();
     QatPipeline.Result r = QatPipeline.run(model.request(), data.request(), training, out);
     if (r.report() == null) {
@@ -115,7 +119,7 @@ public final class QatCommand implements Callable<Integer> {
         t.trainingSamplesPerSecond() == null ? 0.0 : t.trainingSamplesPerSecond(),
         losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1).loss(),
         last == null ? "" : String.format(", validation %s %.5f", last.metric(), last.value()));
-    out.printf("wrote %s%n", model.output.resolve("model.onnx"));
+    out.printf("wrote %s%n", model.output + "/model.onnx");
     return 0;
   }
 }

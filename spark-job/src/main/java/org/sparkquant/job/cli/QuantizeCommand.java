@@ -41,7 +41,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     out.printf("quantized %d weights with %s (%s mode): %,d -> %,d bytes (%.2fx smaller), mean weight SQNR %.1f dB%n",
         t.layers(), r.config().preset(), r.report().provenance().mode(), t.bytesBefore(), t.bytesAfter(),
         t.compression(), t.meanSqnrDb());
-    out.printf("wrote %s%n", model.output.resolve("model.onnx"));
+    out.printf("wrote %s%n", model.output + "/model.onnx");
     return 0;
   }
 }

@@ -6,7 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.sparkquant.job.pipeline.OutputComplete;
 import org.sparkquant.job.pipeline.UsageError;
+import org.sparkquant.job.spark.ConsoleLogging;
+import org.sparkquant.job.spark.EngineThreads;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +20,7 @@ import picocli.CommandLine.Command;
     version = "SparkQuant 0.1.0",
     description = "Quantization of neural networks at cluster scale.",
     subcommands = {InspectCommand.class, QuantizeCommand.class, CalibrateCommand.class, GptqCommand.class,
-        QatCommand.class,
+        QatCommand.class, PublishCommand.class,
         CommandLine.HelpCommand.class})
 public final class SparkQuantCli implements Runnable {
   /** Exit code for bad input (model, data, config, output path). */
@@ -34,6 +37,8 @@ public final class SparkQuantCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    ConsoleLogging.quietUnlessConfigured();
+    EngineThreads.keepOffline();
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -47,6 +52,11 @@ public final class SparkQuantCli implements Runnable {
         (ex, a) -> usageError(usageMessage(ex), ex, ex.getCommandLine(), verbose, err));
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
+          if (ex instanceof OutputComplete) {
+            out.println(ex.getMessage());
+            out.flush();
+            return 0;
+          }
           if (ex instanceof UsageError) {
             return usageError(ex.getMessage(), ex, cmd, verbose, err);
           }

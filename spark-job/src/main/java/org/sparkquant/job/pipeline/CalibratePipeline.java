@@ -11,6 +11,7 @@ import org.sparkquant.core.quantizer.PreparedModel;
 import org.sparkquant.core.quantizer.Quantizer;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.job.calibrate.CalibrationJob;
+import org.sparkquant.job.spark.JobContext;
 
 /** {@code calibrate}: distributed activation calibration on Spark, then ONNX QDQ export, with its report. */
 public final class CalibratePipeline {
@@ -21,7 +22,8 @@ public final class CalibratePipeline {
 
   /** Checks the request, calibrates (default preset w8a8) and commits the output; progress goes to {@code out}. */
   public static Result run(ModelRequest model, DataRequest data, PrintWriter out) throws IOException {
-    QuantizerConfig config = model.config("w8a8");
+    DataJobDriver driver = new DataJobDriver(model, data, out);
+    QuantizerConfig config = model.config(driver.store(), "w8a8");
     if (!config.quantizesActivations()) {
       if (model.configFile() != null) {
         throw new IllegalArgumentException("config '" + model.configFile() + "' quantizes no activations"
@@ -30,7 +32,6 @@ public final class CalibratePipeline {
       throw new UsageError("preset " + config.preset() + " quantizes no activations, so there is nothing to"
           + " calibrate: use 'sparkquant quantize'");
     }
-    DataJobDriver driver = new DataJobDriver(model, data, out);
     DataJobDriver.Inputs in = driver.load();
     long started = System.nanoTime();
     try (PreparedModel prepared = new Quantizer(in.graph(), config).prepare()) {
@@ -39,7 +40,8 @@ public final class CalibratePipeline {
       if (model.dryRun()) {
         return new Result(config, null);
       }
-      try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+      try (JobContext job = JobContext.obtain(conf)) {
+        JavaSparkContext sc = job.sc();
         CalibrationJob.Result result = Calibration.into(prepared, sc, in.graph(), config,
             driver.samples(in, files, sc), out);
         double seconds = (System.nanoTime() - started) / 1e9;

@@ -20,6 +20,7 @@ import org.sparkquant.io.data.DataFiles;
 import org.sparkquant.io.data.DataFormat;
 import org.sparkquant.io.data.ModelFit;
 import org.sparkquant.io.data.TokenizerFiles;
+import org.sparkquant.io.fs.FileStore;
 import org.sparkquant.io.onnx.OnnxModelReader;
 import org.sparkquant.io.output.AtomicDirectory;
 import org.sparkquant.job.samples.SampleSource;
@@ -34,6 +35,7 @@ final class DataJobDriver {
   private final ModelRequest model;
   private final DataRequest data;
   private final PrintWriter out;
+  private final FileStore store;
   private String modelSha256;
 
   /** The model, tokenizer and data settings, validated against each other. */
@@ -43,6 +45,12 @@ final class DataJobDriver {
     this.model = model;
     this.data = data;
     this.out = out;
+    this.store = SparkContexts.fileStore(data.settings());
+  }
+
+  /** The files this job reaches: its Spark settings' Hadoop configuration. */
+  FileStore store() {
+    return store;
   }
 
   /**
@@ -50,9 +58,9 @@ final class DataJobDriver {
    * each other, with a trial run of the model on the data's shapes and the engine self-check.
    */
   Inputs load() throws IOException {
-    AtomicDirectory.checkWritable(model.output(), model.overwrite());
-    Graph graph = new OnnxModelReader().read(model.model());
-    byte[] tokenizerBytes = data.tokenizer() == null ? null : TokenizerFiles.read(data.tokenizer());
+    model.checkOutput(store);
+    Graph graph = new OnnxModelReader().read(store, model.model());
+    byte[] tokenizerBytes = data.tokenizer() == null ? null : TokenizerFiles.read(store, data.tokenizer());
     DataConfig dataConfig = dataConfig();
     ModelFit.check(dataConfig, graph.inputs(), tokenizerBytes);
     dataConfig = ModelFit.bind(dataConfig, graph.inputs());
@@ -62,7 +70,7 @@ final class DataJobDriver {
 
   private DataConfig dataConfig() {
     DataConfig defaults = DataConfig.defaults(DataFormat.TEXT);
-    DataConfig c = model.configFile() == null ? defaults : DataConfigFiles.read(model.configFile(), defaults);
+    DataConfig c = model.configFile() == null ? defaults : DataConfigFiles.read(store, model.configFile(), defaults);
     if (data.dataFormat() != null) {
       try {
         c = c.withFormat(DataFormat.parse(data.dataFormat()));
@@ -106,12 +114,12 @@ final class DataJobDriver {
 
   /** The Spark settings of a run of {@code command}. */
   SparkConf sparkConf(String command) {
-    return data.sparkConf("sparkquant " + command + " " + model.model().getFileName());
+    return data.sparkConf("sparkquant " + command + " " + model.modelName());
   }
 
   /** The data files, listed through Hadoop file systems (and, for labelled images, each one's class checked). */
   List<String> files(SparkConf conf, DataConfig dataConfig) throws IOException {
-    List<String> files = DataFiles.list(data.data(), dataConfig.format(), SparkContexts.hadoopConfiguration(conf));
+    List<String> files = DataFiles.list(data.data(), dataConfig.format(), store.configuration());
     ModelFit.checkLabelsOf(dataConfig, files);
     return files;
   }
@@ -125,7 +133,7 @@ final class DataJobDriver {
   /** The SHA-256 of the model file, read once. */
   String modelSha256() throws IOException {
     if (modelSha256 == null) {
-      modelSha256 = Provenance.sha256(model.model());
+      modelSha256 = Provenance.sha256(store, model.model());
     }
     return modelSha256;
   }
@@ -136,7 +144,7 @@ final class DataJobDriver {
   }
 
   /** Writes {@code model.onnx}, {@code report.json}, what {@code more} adds and {@code _SUCCESS} atomically. */
-  void write(Graph exported, Object report, AtomicDirectory.Writer more) throws IOException {
-    OutputCommit.write(model.output(), model.overwrite(), exported, report, more);
+  void write(Graph exported, Object report, AtomicDirectory.Writer more) {
+    OutputCommit.write(store, model.output(), model.overwrite(), exported, report, more);
   }
 }

@@ -1,6 +1,5 @@
 package org.sparkquant.job.pipeline;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -20,7 +19,7 @@ import org.sparkquant.job.spark.SparkContexts;
  * @param sparkSettings Spark settings that win over spark-submit's
  * @param seed the seed of the sample choice
  */
-public record DataRequest(String data, String dataFormat, Path tokenizer, int batchSize, Long maxSamples,
+public record DataRequest(String data, String dataFormat, String tokenizer, int batchSize, Long maxSamples,
     Integer maxLength, Integer partitions, String master, Map<String, String> sparkSettings, long seed) {
   public DataRequest {
     sparkSettings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sparkSettings));

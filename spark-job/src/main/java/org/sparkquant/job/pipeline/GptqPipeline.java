@@ -17,6 +17,7 @@ import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.job.gptq.GptqJob;
 import org.sparkquant.job.samples.SampleSource;
+import org.sparkquant.job.spark.JobContext;
 
 /**
  * {@code gptq}: GPTQ on Spark (Hessians from the executors, solves on the driver), then, for presets with
@@ -31,8 +32,8 @@ public final class GptqPipeline {
   /** Checks the request, solves (default preset w4g32) and commits the output; progress goes to {@code out}. */
   public static Result run(ModelRequest model, DataRequest data, GptqOptions options, PrintWriter out)
       throws IOException {
-    QuantizerConfig config = model.config("w4g32");
     DataJobDriver driver = new DataJobDriver(model, data, out);
+    QuantizerConfig config = model.config(driver.store(), "w4g32");
     DataJobDriver.Inputs in = driver.load();
     GptqLayers layers = GptqLayers.of(in.graph(), config);
     try {
@@ -50,7 +51,8 @@ public final class GptqPipeline {
     if (model.dryRun()) {
       return new Result(config, null);
     }
-    try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+    try (JobContext job = JobContext.obtain(conf)) {
+      JavaSparkContext sc = job.sc();
       SampleSource samples = driver.samples(in, files, sc);
       GptqJob.Result result = GptqJob.run(sc, new OnnxModelWriter().toBytes(in.graph()),
           new GptqJob.Spec(config, options, samples), out);

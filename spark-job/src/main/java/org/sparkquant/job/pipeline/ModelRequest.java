@@ -1,11 +1,15 @@
 package org.sparkquant.job.pipeline;
 
-import java.nio.file.Path;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.io.config.QuantizerConfigFiles;
+import org.sparkquant.io.fs.FileStore;
+import org.sparkquant.io.output.AtomicDirectory;
 
 /**
  * The model, quantizer config and output every command takes.
+ *
+ * <p>Paths are locations on any Hadoop file system: plain paths (on the default file system), {@code file:},
+ * {@code hdfs:}, {@code s3a:}.
  *
  * @param model the FP32 ONNX model
  * @param preset a preset name, or null
@@ -14,9 +18,10 @@ import org.sparkquant.io.config.QuantizerConfigFiles;
  * @param output the output directory
  * @param overwrite whether an existing output may be replaced
  * @param dryRun check everything the driver can and stop before any Spark work or output
+ * @param skipIfComplete do nothing when the output is complete already (holds {@code _SUCCESS})
  */
-public record ModelRequest(Path model, String preset, Path configFile, String mode, Path output, boolean overwrite,
-    boolean dryRun) {
+public record ModelRequest(String model, String preset, String configFile, String mode, String output,
+    boolean overwrite, boolean dryRun, boolean skipIfComplete) {
   public ModelRequest {
     if (mode != null && !mode.equals("graph") && !mode.equals("eager")) {
       throw new UsageError("--mode: '" + mode + "' is not one of graph, eager");
@@ -27,7 +32,7 @@ public record ModelRequest(Path model, String preset, Path configFile, String mo
    * The config: the config file's, with {@code preset} in place of the file's preset when both are given (flags win
    * over files), else the preset's (default {@code defaultPreset}); then the mode.
    */
-  public QuantizerConfig config(String defaultPreset) {
+  public QuantizerConfig config(FileStore store, String defaultPreset) {
     QuantizerConfig config;
     if (preset != null) {
       try {
@@ -37,7 +42,7 @@ public record ModelRequest(Path model, String preset, Path configFile, String mo
       }
     }
     if (configFile != null) {
-      config = QuantizerConfigFiles.read(configFile, preset);
+      config = QuantizerConfigFiles.read(store, configFile, preset);
     } else {
       config = QuantizerConfig.preset(preset == null ? defaultPreset : preset);
     }
@@ -46,5 +51,21 @@ public record ModelRequest(Path model, String preset, Path configFile, String mo
     }
     return config.withMode(mode.equals("graph") ? QuantizerConfig.ExecutionMode.GRAPH
         : QuantizerConfig.ExecutionMode.EAGER);
+  }
+
+  /**
+   * Checks the output before any work: with {@link #skipIfComplete}, a complete output ends the command
+   * ({@link OutputComplete}); otherwise it must be absent (or {@link #overwrite}) and creatable.
+   */
+  void checkOutput(FileStore store) {
+    if (skipIfComplete && AtomicDirectory.isComplete(store, output)) {
+      throw new OutputComplete(output);
+    }
+    AtomicDirectory.checkWritable(store, output, overwrite);
+  }
+
+  /** The model file's name, for application names. */
+  String modelName() {
+    return new org.apache.hadoop.fs.Path(model).getName();
   }
 }

@@ -3,9 +3,9 @@ package org.sparkquant.job.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.nio.file.Path;
+import java.io.OutputStream;
 import org.sparkquant.core.graph.Graph;
+import org.sparkquant.io.fs.FileStore;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.io.output.AtomicDirectory;
 
@@ -22,11 +22,13 @@ public final class OutputCommit {
   private OutputCommit() {}
 
   /** Writes {@code model} and {@code report}, then what {@code more} adds, to {@code output} atomically. */
-  static void write(Path output, boolean overwrite, Graph model, Object report, AtomicDirectory.Writer more)
-      throws IOException {
-    AtomicDirectory.write(output, overwrite, dir -> {
-      new OnnxModelWriter().write(model, dir.resolve("model.onnx"));
-      JSON.writeValue(dir.resolve("report.json").toFile(), report);
+  static void write(FileStore store, String output, boolean overwrite, Graph model, Object report,
+      AtomicDirectory.Writer more) {
+    AtomicDirectory.write(store, output, overwrite, dir -> {
+      try (OutputStream out = dir.create("model.onnx")) {
+        new OnnxModelWriter().write(model, out);
+      }
+      JSON.writeValue(dir.create("report.json"), report);
       more.writeTo(dir);
     });
   }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,6 +12,7 @@ import java.util.Locale;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.io.config.QuantizerConfigFiles;
+import org.sparkquant.io.fs.FileStore;
 
 /**
  * What produced an output: SparkQuant's version, the preset, mode and config, the source model and its hash, and for
@@ -30,17 +29,17 @@ public record Provenance(String sparkquant, String preset, String mode, Boolean 
   public static final String VERSION = "0.1.0";
 
   /** The provenance of a model-only output: the config is recorded when it came from a file. */
-  static Provenance of(ModelRequest request, QuantizerConfig config, boolean matmulNbits) throws IOException {
+  static Provenance of(ModelRequest request, QuantizerConfig config, boolean matmulNbits, String modelSha256) {
     return new Provenance(VERSION, config.preset(), modeName(config), matmulNbits,
-        request.configFile() != null ? QuantizerConfigFiles.toYaml(config) : null, request.model().toString(),
-        sha256(request.model()), null, null, null, null, null, null, null, null, null);
+        request.configFile() != null ? QuantizerConfigFiles.toYaml(config) : null, request.model(), modelSha256,
+        null, null, null, null, null, null, null, null, null);
   }
 
   /** The provenance of a data job's output. */
   static Provenance of(ModelRequest model, DataRequest data, QuantizerConfig config, String modelSha256,
       String dataHash, int files, String applicationId) {
     return new Provenance(VERSION, config.preset(), modeName(config), null, QuantizerConfigFiles.toYaml(config),
-        model.model().toString(), modelSha256, data.data(), files, dataHash, data.batchSize(), data.maxSamples(),
+        model.model(), modelSha256, data.data(), files, dataHash, data.batchSize(), data.maxSamples(),
         data.seed(), applicationId, null, null);
   }
 
@@ -79,9 +78,10 @@ public record Provenance(String sparkquant, String preset, String mode, Boolean 
     return config.mode().name().toLowerCase(Locale.ROOT);
   }
 
-  /** The SHA-256 of a file, in hex. */
-  static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+  /** The SHA-256 of the file at {@code location}, in hex. */
+  static String sha256(FileStore store, String location) throws IOException {
+    try (InputStream in = new DigestInputStream(store.open(store.path(location), "model file"),
+        MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (NoSuchAlgorithmException e) {

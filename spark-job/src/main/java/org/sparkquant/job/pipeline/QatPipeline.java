@@ -2,8 +2,6 @@ package org.sparkquant.job.pipeline;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -17,14 +15,16 @@ import org.sparkquant.core.qat.QatOptions;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
 import org.sparkquant.io.data.DataConfig;
+import org.sparkquant.io.fs.FileStore;
 import org.sparkquant.io.onnx.OnnxModelWriter;
 import org.sparkquant.job.qat.Checkpoints;
 import org.sparkquant.job.qat.QatJob;
-import org.sparkquant.job.spark.SparkContexts;
+import org.sparkquant.job.spark.JobContext;
 
 /**
  * {@code qat}: distributed quantization-aware training on Spark with checkpoints, then ONNX QDQ export, with its
- * report; the checkpoints move into the output when they are on the local disk.
+ * report; checkpoints in the default directory beside the output move into it ({@code checkpoints/}), those of an
+ * explicit {@code --checkpoint-dir} stay there.
  */
 public final class QatPipeline {
   private QatPipeline() {}
@@ -35,15 +35,15 @@ public final class QatPipeline {
   /** Checks the request, trains (default preset w4g32) and commits the output; progress goes to {@code out}. */
   public static Result run(ModelRequest model, DataRequest data, QatRequest training, PrintWriter out)
       throws IOException {
-    QuantizerConfig config = model.config("w4g32");
+    DataJobDriver driver = new DataJobDriver(model, data, out);
+    QuantizerConfig config = model.config(driver.store(), "w4g32");
     if (training.learnableScales() && (config.weights().type().isFloat()
         || config.quantizesActivations() && config.activations().type().isFloat())) {
       throw new UsageError("--learnable-scales needs integer types; preset " + config.preset() + " has float types");
     }
-    if (training.resume() && model.overwrite()) {
-      throw new UsageError("give --resume or --overwrite, not both");
+    if ((training.resume() || training.resumeIfPresent()) && model.overwrite()) {
+      throw new UsageError("give --resume (or --resume-if-present) or --overwrite, not both");
     }
-    DataJobDriver driver = new DataJobDriver(model, data, out);
     DataJobDriver.Inputs in = driver.load();
     QatLoss lossKind = lossKind(training.loss(), in.graph(), in.data());
     long started = System.nanoTime();
@@ -52,12 +52,13 @@ public final class QatPipeline {
       throw new UsageError("qat trains in barrier stages, which Spark cannot run with dynamic allocation: pass"
           + " --conf spark.dynamicAllocation.enabled=false (and --num-executors to spark-submit)");
     }
-    Checkpoints checkpoints = new Checkpoints(checkpointUri(model, training),
-        SparkContexts.hadoopConfiguration(conf));
+    Checkpoints checkpoints = new Checkpoints(checkpointUri(driver.store(), model, training),
+        driver.store().configuration());
     if (training.resume() && checkpoints.isEmpty()) {
       throw new IllegalArgumentException("no checkpoint in '" + checkpoints.uri() + "' to resume from");
     }
-    if (!training.resume() && !checkpoints.isEmpty()) {
+    boolean resume = training.resume() || training.resumeIfPresent() && !checkpoints.isEmpty();
+    if (!resume && !checkpoints.isEmpty()) {
       if (!model.overwrite()) {
         throw new IllegalArgumentException("checkpoint directory '" + checkpoints.uri() + "' holds the checkpoints of"
             + " an earlier run; pass --resume to continue it or --overwrite to start over");
@@ -74,22 +75,23 @@ public final class QatPipeline {
         training.validationFraction(), data.partitions() == null ? 0 : data.partitions(),
         training.checkpointEvery());
     byte[] modelBytes = new OnnxModelWriter().toBytes(in.graph());
-    try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-      QatJob.Result result = QatJob.run(sc, in.graph(), modelBytes, driver.modelSha256(), spec, checkpoints, training.resume(), out);
+    try (JobContext job = JobContext.obtain(conf)) {
+      JavaSparkContext sc = job.sc();
+      QatJob.Result result = QatJob.run(sc, in.graph(), modelBytes, driver.modelSha256(), spec, checkpoints, resume,
+          out);
       double seconds = (System.nanoTime() - started) / 1e9;
       WeightQuantizer.Plan plan = result.trainer().plan(result.state());
       Provenance provenance = driver.provenance(config, result.dataHash(), files.size(), sc.sc().applicationId())
           .withTraining(result.history().fingerprint(),
-              checkpoints.localDirectory() != null ? "checkpoints" : checkpoints.uri());
+              training.checkpointDir() == null ? "checkpoints" : checkpoints.uri());
       Graph exported = provenance.writeTo(result.trainer().finalize(result.state(), Backend.ONNX_QDQ), config,
               (long) result.plan().samples())
           .metadata("sparkquant.qat_steps", Long.toString(result.state().step()))
           .build();
       QatReport report = QatReport.of(plan, result, seconds, provenance);
-      Path local = checkpoints.localDirectory();
       driver.write(exported, report, dir -> {
-        if (local != null && Files.isDirectory(local)) {
-          Files.move(local, dir.resolve("checkpoints"));
+        if (training.checkpointDir() == null) {
+          dir.moveIn(checkpoints.path(), "checkpoints");
         }
       });
       return new Result(config, report);
@@ -144,9 +146,12 @@ public final class QatPipeline {
         .withFreezeBatchNormAfter(training.freezeBnAfter() == null ? Long.MAX_VALUE : training.freezeBnAfter());
   }
 
-  private static String checkpointUri(ModelRequest model, QatRequest training) {
-    Path output = model.output();
-    return training.checkpointDir() != null ? training.checkpointDir()
-        : output.toAbsolutePath().normalize().resolveSibling(output.getFileName() + ".checkpoints").toUri().toString();
+  /** {@code --checkpoint-dir}, else {@code OUTPUT.checkpoints} beside the output, on its file system. */
+  private static String checkpointUri(FileStore store, ModelRequest model, QatRequest training) {
+    if (training.checkpointDir() != null) {
+      return training.checkpointDir();
+    }
+    org.apache.hadoop.fs.Path output = store.path(model.output());
+    return new org.apache.hadoop.fs.Path(output.getParent(), output.getName() + ".checkpoints").toString();
   }
 }

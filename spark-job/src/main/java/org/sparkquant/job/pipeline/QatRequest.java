@@ -20,12 +20,16 @@ package org.sparkquant.job.pipeline;
  * @param checkpointEvery steps between checkpoints besides those after every epoch and at the end
  * @param checkpointDir the checkpoint directory on any Hadoop file system, or null for {@code OUTPUT.checkpoints}
  * @param resume continue the run whose checkpoints are in the checkpoint directory
+ * @param resumeIfPresent continue from the checkpoint directory when it holds a checkpoint, else start
  */
 public record QatRequest(int microBatchSize, Integer epochs, Long steps, double lr, String optimizer, double momentum,
     double weightDecay, long warmupSteps, String schedule, String loss, boolean learnableScales,
     Long freezeObserversAfter, Long freezeBnAfter, double validationFraction, long checkpointEvery,
-    String checkpointDir, boolean resume) {
+    String checkpointDir, boolean resume, boolean resumeIfPresent) {
   public QatRequest {
+    if (resume && resumeIfPresent) {
+      throw new UsageError("give --resume or --resume-if-present, not both");
+    }
     UsageError.positive("--micro-batch-size", microBatchSize);
     if (epochs != null && steps != null) {
       throw new UsageError("give --epochs or --steps, not both");

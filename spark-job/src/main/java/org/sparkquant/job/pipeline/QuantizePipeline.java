@@ -1,11 +1,13 @@
 package org.sparkquant.job.pipeline;
 
 import java.io.IOException;
+import org.apache.spark.SparkConf;
 import org.sparkquant.core.graph.Graph;
 import org.sparkquant.core.quantizer.QuantizerConfig;
 import org.sparkquant.core.quantizer.WeightQuantizer;
+import org.sparkquant.io.fs.FileStore;
 import org.sparkquant.io.onnx.OnnxModelReader;
-import org.sparkquant.io.output.AtomicDirectory;
+import org.sparkquant.job.spark.SparkContexts;
 
 /** {@code quantize}: data-free weight quantization (round to nearest) into an ONNX QDQ model, with its report. */
 public final class QuantizePipeline {
@@ -20,20 +22,22 @@ public final class QuantizePipeline {
    * @param matMulNBits store 4-bit blocked MatMul weights as ONNX Runtime's {@code com.microsoft:MatMulNBits}
    */
   public static Result run(ModelRequest request, boolean matMulNBits) throws IOException {
-    QuantizerConfig config = request.config("w8");
+    FileStore store = SparkContexts.fileStore(new SparkConf());
+    QuantizerConfig config = request.config(store, "w8");
     if (config.quantizesActivations()) {
       throw new UsageError("preset " + config.preset()
           + " quantizes activations, which needs calibration data: use 'sparkquant calibrate'");
     }
-    AtomicDirectory.checkWritable(request.output(), request.overwrite());
-    Graph graph = new OnnxModelReader().read(request.model());
+    request.checkOutput(store);
+    Graph graph = new OnnxModelReader().read(store, request.model());
     if (request.dryRun()) {
       return new Result(config, null);
     }
     WeightQuantizer.Result result = WeightQuantizer.quantize(graph, config, matMulNBits);
-    Provenance provenance = Provenance.of(request, config, matMulNBits);
+    Provenance provenance = Provenance.of(request, config, matMulNBits,
+        Provenance.sha256(store, request.model()));
     QuantizeReport report = QuantizeReport.of(result, provenance);
-    OutputCommit.write(request.output(), request.overwrite(),
+    OutputCommit.write(store, request.output(), request.overwrite(),
         provenance.writeTo(result.graph(), config, null).build(), report, dir -> { });
     return new Result(config, report);
   }

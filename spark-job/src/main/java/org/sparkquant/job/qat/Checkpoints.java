@@ -51,10 +51,9 @@ public final class Checkpoints {
     return fs.makeQualified(dir).toString();
   }
 
-  /** The local directory, when the checkpoints are on the local file system; else null. */
-  public java.nio.file.Path localDirectory() {
-    Path q = fs.makeQualified(dir);
-    return "file".equals(q.toUri().getScheme()) ? java.nio.file.Path.of(q.toUri()) : null;
+  /** The directory, fully qualified. */
+  public Path path() {
+    return fs.makeQualified(dir);
   }
 
   /** Whether the directory holds any complete checkpoint. */

@@ -18,7 +18,8 @@ import org.sparkquant.core.exec.DjlExecutor;
  * it unpacks the PyTorch native library, about 430 MB) go to {@value #CACHE_NAME} in the node's Spark local directory
  * ({@code SPARK_LOCAL_DIRS}, YARN's {@code LOCAL_DIRS}, {@code spark.local.dir}, else the temporary directory),
  * shared by the node's executors and applications, unless the environment or a system property names them: a home
- * directory may be missing, shared or read-only on cluster nodes.
+ * directory may be missing, shared or read-only on cluster nodes. DJL is kept offline there too ({@value #OFFLINE}),
+ * also in applications whose executor options SparkQuant did not set.
  */
 public final class EngineThreads {
   private static int current = -1;
@@ -27,6 +28,9 @@ public final class EngineThreads {
 
   /** The directory under the node's Spark local directory that holds DJL's caches on executors. */
   static final String CACHE_NAME = "sparkquant-djl";
+
+  /** DJL's switch that keeps it from downloading anything; on in executors unless set otherwise. */
+  static final String OFFLINE = "ai.djl.offline";
 
   /** The caches DJL reads from the environment or system properties. */
   static final List<String> CACHE_SETTINGS = List.of("DJL_CACHE_DIR", "ENGINE_CACHE_DIR");
@@ -37,6 +41,16 @@ public final class EngineThreads {
       Engine.getEngine(DjlExecutor.ENGINE);
       JniUtils.setNumThreads(threads);
       current = threads;
+    }
+  }
+
+  /**
+   * Keeps DJL from downloading anything ({@value #OFFLINE}) unless set otherwise: in executors, and in drivers that
+   * a cluster manager started (cluster deploy mode), whose options SparkQuant's launcher did not set.
+   */
+  public static void keepOffline() {
+    if (System.getProperty(OFFLINE) == null) {
+      System.setProperty(OFFLINE, "true");
     }
   }
 
@@ -51,6 +65,7 @@ public final class EngineThreads {
       return;
     }
     SparkEnv env = SparkEnv.get();
+    keepOffline();
     String dir = new File(localDir(env), CACHE_NAME).getAbsolutePath();
     for (String key : CACHE_SETTINGS) {
       if (System.getenv(key) == null && System.getProperty(key) == null) {

@@ -9,8 +9,15 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkContext$;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.launcher.JavaModuleOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkquant.io.fs.FileStore;
+import scala.Option;
 
 /**
  * The Spark context every SparkQuant job starts from, configured the same way whether the job runs on an embedded
@@ -28,8 +35,9 @@ import org.apache.spark.launcher.JavaModuleOptions;
  * </ul>
  *
  * <p>Settings given by the user ({@code --conf} of the command, {@code spark-submit --conf}, {@code -Dspark.*}, in
- * this order of precedence) win over these defaults, except that the serializer is always Kryo with this registrator,
- * and executor JVM options given by the user are appended after ours.
+ * this order of precedence) win over these defaults, except that the serializer is always Kryo with this registrator
+ * (Java serialization in a driver JVM that cannot run Kryo, see {@link #kryoCanRun()}), and executor JVM options
+ * given by the user are appended after ours.
  */
 public final class SparkContexts {
 
@@ -57,7 +65,18 @@ public final class SparkContexts {
   private static final Pattern STANDALONE = Pattern.compile("spark://[^\\s:/,]+:\\d+(,[^\\s:/,]+:\\d+)*");
   private static final Pattern KUBERNETES = Pattern.compile("k8s://\\S+");
 
+  private static final Logger LOG = LoggerFactory.getLogger(SparkContexts.class);
+
   private SparkContexts() {}
+
+  /**
+   * Whether this JVM opens {@code java.nio} to class-path code, as Spark's Kryo serializer needs (it registers
+   * {@code java.nio.HeapByteBuffer} with a reflective serializer). {@code spark-submit}'s launcher adds the option;
+   * a driver that a standalone worker starts in cluster deploy mode lacks it.
+   */
+  static boolean kryoCanRun() {
+    return Object.class.getModule().isOpen("java.nio", SparkContexts.class.getModule());
+  }
 
   /**
    * Returns {@code master} if it is a master URL Spark accepts: {@code local}, {@code local[N]}, {@code local[*]},
@@ -118,10 +137,16 @@ public final class SparkContexts {
       conf.setAppName(appName);
     }
 
-    conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-    conf.set("spark.kryo.registrator", withItem(conf.get("spark.kryo.registrator", ""),
-        SparkQuantKryoRegistrator.class.getName()));
-    conf.setIfMissing("spark.kryo.registrationRequired", "true");
+    if (kryoCanRun()) {
+      conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+      conf.set("spark.kryo.registrator", withItem(conf.get("spark.kryo.registrator", ""),
+          SparkQuantKryoRegistrator.class.getName()));
+      conf.setIfMissing("spark.kryo.registrationRequired", "true");
+    } else {
+      conf.set("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
+      LOG.warn("this driver JVM was started without --add-opens=java.base/java.nio=ALL-UNNAMED (Spark's standalone"
+          + " cluster deploy mode starts drivers so), which Spark's Kryo serializer needs: using Java serialization");
+    }
 
     int taskCpus = conf.getInt("spark.task.cpus", 1);
     List<String> executorOptions = new ArrayList<>(List.of(
@@ -156,18 +181,29 @@ public final class SparkContexts {
   }
 
   /**
-   * The Hadoop configuration a context started from {@code conf} would have, for driver-side file system work (listing
-   * data) before any context starts: Hadoop's defaults and {@code *-site.xml} files, then the {@code spark.hadoop.*}
-   * entries of {@code conf} with the prefix removed, as Spark applies them.
+   * The Hadoop configuration of a job's driver-side file work (model, config, data listing, output) before any context
+   * starts: the active context's when the application has one; else the one a context started from {@code conf} would
+   * have: Hadoop's defaults and {@code *-site.xml} files, then the {@code spark.hadoop.*} entries of {@code conf}
+   * (and the AWS credentials of the environment), as Spark applies them.
    */
   public static Configuration hadoopConfiguration(SparkConf conf) {
-    Configuration hadoop = new Configuration();
-    for (scala.Tuple2<String, String> e : conf.getAll()) {
-      if (e._1().startsWith("spark.hadoop.")) {
-        hadoop.set(e._1().substring("spark.hadoop.".length()), e._2());
-      }
+    Option<SparkContext> active = activeContext();
+    if (active.isDefined()) {
+      Configuration hadoop = new Configuration(active.get().hadoopConfiguration());
+      SparkHadoopUtil.get().appendSparkHadoopConfigs(conf, hadoop);
+      return hadoop;
     }
-    return hadoop;
+    return SparkHadoopUtil.get().newConfiguration(conf);
+  }
+
+  /** The application's running context, if it has one. */
+  public static Option<SparkContext> activeContext() {
+    return SparkContext$.MODULE$.getActive();
+  }
+
+  /** The files a job reaches with {@link #hadoopConfiguration(SparkConf)}. */
+  public static FileStore fileStore(SparkConf conf) {
+    return new FileStore(hadoopConfiguration(conf));
   }
 
   /** Starts a context with {@link #conf(String, String)}; the caller closes it. */

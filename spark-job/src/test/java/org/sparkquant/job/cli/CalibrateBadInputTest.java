@@ -141,8 +141,8 @@ class CalibrateBadInputTest {
 
   static Stream<Arguments> cases() {
     Stream<Arguments> usage = Stream.of(
-        usage("unknown command", "unknown command 'calibrat'; expected one of inspect, quantize, calibrate, gptq, qat, help"
-            + " (did you mean calibrate?)",
+        usage("unknown command", "unknown command 'calibrat'; expected one of inspect, quantize, calibrate, gptq, qat,"
+            + " publish, help (did you mean calibrate?)",
             d -> {
               List<String> a = miniLm(d);
               a.set(0, "calibrat");

@@ -38,7 +38,8 @@ class FatJarIT {
     both.retainAll(spark);
     assertEquals(Set.of(), both, both.size() + " classes are both in the fat jar and in Spark's jars");
     for (String prefix : List.of("org/apache/spark/", "scala/", "org/apache/hadoop/", "com/fasterxml/jackson/databind/",
-        "com/google/protobuf/", "org/apache/logging/", "org/slf4j/")) {
+        "com/google/protobuf/", "org/apache/logging/", "org/slf4j/", "org/yaml/",
+        "com/fasterxml/jackson/dataformat/yaml/")) {
       assertTrue(ours.stream().noneMatch(c -> c.startsWith(prefix)), "fat jar holds " + prefix);
     }
   }
@@ -76,7 +77,8 @@ class FatJarIT {
       for (String entry : List.of("org/sparkquant/job/spark/SparkContexts.class", "org/sparkquant/io/onnx/OnnxModelReader.class",
           "pytorch/cpu/linux-x86_64/libtorch_cpu.so", "jnilib/linux-x86_64/cpu/libdjl_torch.so",
           "native/lib/linux-x86_64/cpu/libtokenizers.so", "picocli/CommandLine.class",
-          "com/fasterxml/jackson/dataformat/yaml/YAMLFactory.class", "com/sun/jna/Native.class")) {
+          "org/sparkquant/shaded/jackson/yaml/YAMLFactory.class",
+          "org/sparkquant/shaded/snakeyaml/Yaml.class", "com/sun/jna/Native.class")) {
         assertTrue(jar.getEntry(entry) != null, "fat jar lacks " + entry);
       }
       ZipEntry services = jar.getEntry("META-INF/services/ai.djl.engine.EngineProvider");

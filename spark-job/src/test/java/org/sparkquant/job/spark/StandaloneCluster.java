@@ -54,7 +54,7 @@ final class StandaloneCluster implements AutoCloseable {
   /**
    * Starts a master and {@code workers} workers and waits until all workers registered.
    *
-   * @param sparkHome directory whose {@code jars/} holds Spark's jars (and {@code conf/} its log4j2 settings)
+   * @param sparkHome directory whose {@code jars/} holds Spark's jars
    * @param logDir where process logs and worker directories go; created if missing
    * @param basePort first of the {@code 2 + 2 * workers} consecutive loopback ports used
    */
@@ -103,8 +103,34 @@ final class StandaloneCluster implements AutoCloseable {
    * @param options further spark-submit options, e.g. {@code --jars}, {@code --conf k=v}
    */
   Result submit(List<String> options, String mainClass, String... args) throws IOException, InterruptedException {
+    return submit("client", options, mainClass, args);
+  }
+
+  /**
+   * Runs {@code SparkSubmit --deploy-mode cluster}: the driver runs on a worker, and the submission waits until it
+   * ends ({@code spark.standalone.submit.waitAppCompletion}); the exit code is 0 only when the driver finished. The
+   * output is the submission's followed by the driver's own stdout and stderr, taken from the worker's directory.
+   */
+  Result submitInClusterMode(List<String> options, String mainClass, String... args)
+      throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of("--conf", "spark.standalone.submit.waitAppCompletion=true"));
+    all.addAll(options);
+    Result submission = submit("cluster", all, mainClass, args);
+    StringBuilder output = new StringBuilder(submission.output());
+    try (var files = Files.walk(logDir)) {
+      for (Path f : files.filter(f -> f.getParent().getFileName().toString().startsWith("driver-")
+          && (f.getFileName().toString().equals("stdout") || f.getFileName().toString().equals("stderr")))
+          .sorted().toList()) {
+        output.append("\n--- ").append(logDir.relativize(f)).append('\n').append(Files.readString(f));
+      }
+    }
+    return new Result(submission.exitCode(), output.toString());
+  }
+
+  private Result submit(String deployMode, List<String> options, String mainClass, String... args)
+      throws IOException, InterruptedException {
     List<String> submitArgs = new ArrayList<>(List.of(
-        "--master", masterUrl(), "--deploy-mode", "client", "--conf", "spark.driver.host=" + HOST));
+        "--master", masterUrl(), "--deploy-mode", deployMode, "--conf", "spark.driver.host=" + HOST));
     submitArgs.addAll(options);
     submitArgs.addAll(List.of("--class", mainClass, LocalCluster.requiredProperty(SparkContexts.APP_JAR_PROPERTY)));
     submitArgs.addAll(List.of(args));

@@ -2,15 +2,18 @@ package org.sparkquant.job.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sparkquant.io.onnx.OrtReference;
 
 /**
  * The fat jar under {@code spark-submit} on a real standalone cluster (a master and two workers on loopback). The
@@ -52,16 +55,38 @@ class StandaloneClusterIT {
     assertTrue(r.output().contains("engine PyTorch on 2 executor JVMs"), r.output());
   }
 
+  /**
+   * The fat jar under {@code spark-submit} with {@code file://} URIs for model, tokenizer and output: the model it
+   * writes is the {@code local[1]} run's, and ONNX Runtime loads and runs it.
+   */
   @Test
-  void submittedCalibrationWritesTheModelOfLocalOne() throws Exception {
+  void submittedCalibrationWithFileUrisWritesTheModelOfLocalOneWhichOnnxRuntimeRuns() throws Exception {
     Path output = CalibrateRuns.OUTPUT_ROOT.resolve("standalone");
-    StandaloneCluster.Result r = cluster.submit("org.sparkquant.job.cli.SparkQuantCli",
-        CalibrateRuns.args(output).toArray(String[]::new));
+    List<String> args = new java.util.ArrayList<>(CalibrateRuns.args(output));
+    for (String option : List.of("--model", "--tokenizer", "--output")) {
+      int i = args.indexOf(option) + 1;
+      args.set(i, Path.of(args.get(i)).toUri().toString());
+    }
+    assertTrue(args.get(args.indexOf("--model") + 1).startsWith("file:///"), args.toString());
+    StandaloneCluster.Result r = cluster.submit("org.sparkquant.job.cli.SparkQuantCli", args.toArray(String[]::new));
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("calibrated "), r.output());
+    assertFalse(r.output().contains("INFO SparkContext"), "Spark's INFO logging under spark-submit: " + r.output());
     JsonNode report = new ObjectMapper().readTree(output.resolve("report.json").toFile());
     assertTrue(report.get("provenance").get("spark_application_id").asText().startsWith("app-"),
         "not a standalone application: " + report.get("provenance"));
     assertArrayEquals(CalibrateRuns.referenceModel(), CalibrateRuns.model("standalone"));
+    try (OrtReference ort = new OrtReference(output.resolve("model.onnx"), 1)) {
+      long[] shape = {1, 4};
+      Map<String, OrtReference.Input> feed = Map.of(
+          "input_ids", new OrtReference.Input(new long[] {101, 7592, 2088, 102}, shape),
+          "attention_mask", new OrtReference.Input(new long[] {1, 1, 1, 1}, shape),
+          "token_type_ids", new OrtReference.Input(new long[4], shape));
+      float[] embedding = ort.run(feed, List.of("output_0")).get("output_0");
+      assertEquals(4 * 384, embedding.length);
+      for (float v : embedding) {
+        assertTrue(Float.isFinite(v));
+      }
+    }
   }
 }
