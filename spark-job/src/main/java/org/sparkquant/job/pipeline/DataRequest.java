@@ -39,7 +39,8 @@ public record DataRequest(String data, String dataFormat, String tokenizer, int 
       }
       if (master != null && master.startsWith("local-cluster") && System.getenv("SPARK_HOME") == null) {
         throw new UsageError("--master " + master + " starts executor JVMs from a Spark installation: set"
-            + " SPARK_HOME to one (scripts/sparkquant uses spark-job/target/spark-home, which the build makes)");
+            + " SPARK_HOME to one (scripts/sparkquant uses spark-job/target/spark-home, which 'mvn package' makes"
+            + " unless it skips the tests)");
       }
       sparkSettings.keySet().forEach(SparkContexts::checkSetting);
     } catch (IllegalArgumentException e) {

@@ -129,16 +129,18 @@ class HdfsJobsTest {
     String output = root + "/out/qat";
     String checkpoints = root + "/checkpoints/qat";
     String[] training = {"--steps", "2", "--micro-batch-size", "4", "--checkpoint-every", "1",
-        "--validation-fraction", "0.25", "--checkpoint-dir", checkpoints, "--resume-if-present"};
+        "--validation-fraction", "0.25", "--checkpoint-dir", checkpoints};
     List<String> stopped = args("qat", output, training);
-    stopped.addAll(List.of("--conf", "spark.sparkquant.test.qatStopAfterStep=1"));
+    stopped.addAll(List.of("--resume-if-present", "--conf", "spark.sparkquant.test.qatStopAfterStep=1"));
     Cli.Result first = run(stopped);
     assertEquals(SparkQuantCli.EXIT_BAD_INPUT, first.code(), first.out());
     assertTrue(first.err().contains("stopped after step 1"), first.err());
     assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path("/out/qat")), "nothing written before the end");
     assertEquals(new TreeSet<>(List.of("step-00000001")), names("/checkpoints/qat"));
 
-    Cli.Result resumed = run(args("qat", output, training));
+    List<String> resume = args("qat", output, training);
+    resume.add("--resume");
+    Cli.Result resumed = run(resume);
     assertEquals(0, resumed.code(), resumed.out() + resumed.err());
     assertTrue(resumed.out().contains("resuming at step 1"), resumed.out());
     assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path("/out/qat/_SUCCESS")));
