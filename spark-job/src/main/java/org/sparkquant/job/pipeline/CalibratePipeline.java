@@ -36,7 +36,7 @@ public final class CalibratePipeline {
     long started = System.nanoTime();
     try (PreparedModel prepared = new Quantizer(in.graph(), config).prepare()) {
       SparkConf conf = driver.sparkConf("calibrate");
-      List<String> files = driver.files(conf, in.data());
+      List<String> files = driver.files(in.data());
       if (model.dryRun()) {
         return new Result(config, null);
       }

@@ -118,7 +118,7 @@ final class DataJobDriver {
   }
 
   /** The data files, listed through Hadoop file systems (and, for labelled images, each one's class checked). */
-  List<String> files(SparkConf conf, DataConfig dataConfig) throws IOException {
+  List<String> files(DataConfig dataConfig) throws IOException {
     List<String> files = DataFiles.list(data.data(), dataConfig.format(), store.configuration());
     ModelFit.checkLabelsOf(dataConfig, files);
     return files;

@@ -47,7 +47,7 @@ public final class GptqPipeline {
     }
     long started = System.nanoTime();
     SparkConf conf = driver.sparkConf("gptq");
-    List<String> files = driver.files(conf, in.data());
+    List<String> files = driver.files(in.data());
     if (model.dryRun()) {
       return new Result(config, null);
     }

@@ -65,7 +65,7 @@ public final class QatPipeline {
       }
       checkpoints.delete();
     }
-    List<String> files = driver.files(conf, in.data());
+    List<String> files = driver.files(in.data());
     if (model.dryRun()) {
       return new Result(config, null);
     }

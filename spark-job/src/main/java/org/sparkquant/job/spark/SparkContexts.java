@@ -186,7 +186,7 @@ public final class SparkContexts {
    * have: Hadoop's defaults and {@code *-site.xml} files, then the {@code spark.hadoop.*} entries of {@code conf}
    * (and the AWS credentials of the environment), as Spark applies them.
    */
-  public static Configuration hadoopConfiguration(SparkConf conf) {
+  private static Configuration hadoopConfiguration(SparkConf conf) {
     Option<SparkContext> active = activeContext();
     if (active.isDefined()) {
       Configuration hadoop = new Configuration(active.get().hadoopConfiguration());
