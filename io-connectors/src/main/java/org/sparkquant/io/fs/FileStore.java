@@ -38,8 +38,8 @@ public final class FileStore {
 
   /**
    * {@code location} as a fully qualified Hadoop path. As in Hadoop and Spark, a path without a scheme is on the
-   * default file system ({@code fs.defaultFS}: local disk unless the cluster's configuration says otherwise); relative local
-   * paths start at the working directory.
+   * default file system ({@code fs.defaultFS}: local disk unless the cluster's configuration says otherwise);
+   * relative local paths start at the working directory.
    */
   public Path path(String location) {
     if (location == null || location.isBlank()) {

@@ -61,13 +61,11 @@ public final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph graph = switch (mode) {
-      case "eager" -> new OnnxModelReader().read(SparkContexts.fileStore(new SparkConf()), model);
-      case "graph" -> new BatchNormFolding().apply(
-          new OnnxModelReader().read(SparkContexts.fileStore(new SparkConf()), model));
-      default -> throw new CommandLine.ParameterException(spec.commandLine(),
-          "--mode: '" + mode + "' is not one of graph, eager");
-    };
+    if (!mode.equals("eager") && !mode.equals("graph")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--mode: '" + mode + "' is not one of graph, eager");
+    }
+    Graph read = new OnnxModelReader().read(SparkContexts.fileStore(new SparkConf()), model);
+    Graph graph = mode.equals("graph") ? new BatchNormFolding().apply(read) : read;
     Map<String, long[]> given = parseShapes(graph);
     PrintWriter out = spec.commandLine().getOut();
     Map<String, long[]> shapes = new HashMap<>();
